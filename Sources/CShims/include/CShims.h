@@ -1,0 +1,33 @@
+#ifndef WPM_CSHIMS_H
+#define WPM_CSHIMS_H
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <signal.h>
+
+/// Spawns `path` with posix_spawn in a new process group (pgid = its pid),
+/// with an empty signal mask, every catchable signal reset to its default
+/// disposition, stdin from /dev/null, stdout/stderr onto `out_fd` and
+/// `err_fd`, and every other descriptor closed. Returns 0 or an errno value
+/// (exec failures such as ENOENT, EACCES or ENOEXEC are reported here).
+int wpm_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+              int in_fd, int out_fd, int err_fd);
+
+/// Installs one handler for every signal in `signals` that writes the signal
+/// number as one byte to `write_fd` (a non-blocking pipe). Returns 0 or errno.
+int wpm_install_signal_pipe(int write_fd, const int *signals, int count);
+
+/// The pid of a child that has exited and is waiting to be reaped, without
+/// reaping it (waitid with WNOWAIT); 0 when there is none, -1 on error.
+pid_t wpm_peek_exited_child(void);
+
+/// Restores the default disposition of `signo`.
+void wpm_reset_signal(int signo);
+
+static inline int wpm_wifexited(int status) { return WIFEXITED(status); }
+static inline int wpm_wexitstatus(int status) { return WEXITSTATUS(status); }
+static inline int wpm_wifsignaled(int status) { return WIFSIGNALED(status); }
+static inline int wpm_wtermsig(int status) { return WTERMSIG(status); }
+static inline int wpm_wcoredump(int status) { return WCOREDUMP(status); }
+
+#endif

@@ -1,0 +1,56 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Supervisor
+
+/// One answer in both forms: the text body and the JSON value.
+struct Reply {
+    let text: String
+    let json: any Encodable
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(TextFormat.time(date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func wantsJSON(_ request: Request) -> Bool {
+        if let format = request.uri.queryParameters.get("format") { return format == "json" }
+        return request.headers[.accept]?.contains("application/json") ?? false
+    }
+
+    func response(json wantsJSON: Bool, status: HTTPResponse.Status = .ok) -> Response {
+        if wantsJSON, let data = try? Reply.encoder.encode(json) {
+            return Reply.body(String(decoding: data, as: UTF8.self) + "\n", status: status, type: "application/json")
+        }
+        return Reply.body(text, status: status, type: "text/plain; charset=utf-8")
+    }
+
+    static func body(_ text: String, status: HTTPResponse.Status, type: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: type],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The status code of each refusal, decided here and nowhere else.
+    static func status(of error: ControlError) -> HTTPResponse.Status {
+        switch error {
+        case .unknownTask: .notFound
+        case .notRunning: .conflict
+        case .badValue, .unknownSetting: .badRequest
+        }
+    }
+
+    static func error(_ error: ControlError, json: Bool) -> Response {
+        failure(error.message, status: status(of: error), json: json)
+    }
+
+    static func failure(_ message: String, status: HTTPResponse.Status, json: Bool) -> Response {
+        let plain = message.hasPrefix("ERROR: ") ? String(message.dropFirst(7)) : message
+        return Reply(text: message + "\n", json: ["error": plain]).response(json: json, status: status)
+    }
+}

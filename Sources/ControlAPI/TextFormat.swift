@@ -1,0 +1,35 @@
+import Foundation
+import Supervisor
+
+/// The text bodies the Go version's users parse: `Key:<TAB>value` lines
+/// sorted by key, RFC 3339 UTC times.
+enum TextFormat {
+    static func time(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+
+    static func status(_ s: TaskStatus) -> String {
+        var fields: [String: String] = [
+            "Task name": s.name,
+            "Running": s.running ? "true" : "false",
+            "Active Workers": "\(s.activeWorkers) / \(s.cardinality)",
+            "Dead Workers": "\(s.deadWorkers)",
+            "Stalled Workers": "\(s.stalledWorkers)",
+        ]
+        if let startedAt = s.startedAt { fields["Started at"] = time(startedAt) }
+        if let lastAlive = s.lastAliveAt { fields["Last alive at"] = time(lastAlive) }
+        if s.stoppingWorkers > 0 { fields["Stopping Workers"] = "\(s.stoppingWorkers)" }
+        if let error = s.lastSpawnError { fields["Last spawn error"] = error }
+        if let exit = s.lastExit { fields["Last exit"] = exit }
+        if let next = s.nextSpawnAt { fields["Next spawn at"] = time(next) }
+        return fields.keys.sorted().map { "\($0):\t\(fields[$0]!)\n" }.joined()
+    }
+
+    static func worker(_ w: WorkerStatus, now: Date) -> String {
+        let ago = max(0, Int(now.timeIntervalSince(w.lastAliveAt)))
+        var line =
+            "Task: \(w.task),\tPid: \(w.pid),\tStarted: \(time(w.startedAt)),\tLast alive at: \(time(w.lastAliveAt)) (\(ago) seconds ago)"
+        if w.state != "running" { line += ",\tState: \(w.state)" }
+        return line + "\n"
+    }
+}

@@ -1,0 +1,87 @@
+/// Everything `wpmanager` runs with, after decoding, discovery and validation.
+public struct ManagerConfig: Sendable, Equatable {
+    public static let defaultPort = 8010
+    public static let defaultListen = "127.0.0.1"
+    public static let defaultStallTimeoutMS = 60_000
+    public static let defaultGracePeriodMS = 100
+    public static let defaultForceTimeoutMS = 15_000
+    public static let defaultMaxCardinality = 10_000
+
+    /// The file it was read from (for messages).
+    public var file: String
+    /// HTTP port; 0 lets the OS pick one (it is logged).
+    public var port: Int
+    /// HTTP listen address.
+    public var listen: String
+    public var keepalives: KeepAliveConfig
+    /// Longest time a shutdown may take, in milliseconds.
+    public var forceTimeoutMS: Int
+    /// Upper bound for any cardinality, from the config or the API.
+    public var maxCardinality: Int
+    /// The task directory, as written in the config.
+    public var path: String
+    public var fileSuffix: String
+    /// Every discovered task, sorted by name.
+    public var tasks: [TaskSpec]
+    /// Accepted but questionable things (unknown keys), one sentence each.
+    public var warnings: [String]
+
+    public init(
+        file: String = "<memory>", port: Int = ManagerConfig.defaultPort,
+        listen: String = ManagerConfig.defaultListen, keepalives: KeepAliveConfig = .init(),
+        forceTimeoutMS: Int = ManagerConfig.defaultForceTimeoutMS,
+        maxCardinality: Int = ManagerConfig.defaultMaxCardinality,
+        path: String = "", fileSuffix: String = "", tasks: [TaskSpec] = [], warnings: [String] = []
+    ) {
+        self.file = file
+        self.port = port
+        self.listen = listen
+        self.keepalives = keepalives
+        self.forceTimeoutMS = forceTimeoutMS
+        self.maxCardinality = maxCardinality
+        self.path = path
+        self.fileSuffix = fileSuffix
+        self.tasks = tasks
+        self.warnings = warnings
+    }
+}
+
+/// The `keepalives` section.
+public struct KeepAliveConfig: Sendable, Equatable {
+    public var host: String = "localhost"
+    public var inboundPort: Int = 5591
+    public var internalPort: Int = 5592
+    public var stallTimeoutMS: Int = ManagerConfig.defaultStallTimeoutMS
+    public var gracePeriodMS: Int = ManagerConfig.defaultGracePeriodMS
+
+    public init() {}
+}
+
+/// One task (a pool of identical workers) as configured.
+public struct TaskSpec: Sendable, Equatable {
+    public var name: String
+    /// Absolute or `path`-joined executable.
+    public var command: String
+    public var args: [String]
+    public var cardinality: Int
+    public var captureOutput: Bool
+    public var autostart: Bool
+    public var stallTimeoutMS: Int
+    public var gracePeriodMS: Int
+
+    public init(
+        name: String, command: String, args: [String] = [], cardinality: Int = 1,
+        captureOutput: Bool = false, autostart: Bool = false,
+        stallTimeoutMS: Int = ManagerConfig.defaultStallTimeoutMS,
+        gracePeriodMS: Int = ManagerConfig.defaultGracePeriodMS
+    ) {
+        self.name = name
+        self.command = command
+        self.args = args
+        self.cardinality = cardinality
+        self.captureOutput = captureOutput
+        self.autostart = autostart
+        self.stallTimeoutMS = stallTimeoutMS
+        self.gracePeriodMS = gracePeriodMS
+    }
+}

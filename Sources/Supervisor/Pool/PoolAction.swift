@@ -1,0 +1,35 @@
+import Foundation
+
+/// What a pool asks its owner to do after an event.
+public enum PoolAction: Sendable, Equatable {
+    /// Start this many new workers, one at a time, reporting each result back
+    /// with `spawned` or `spawnFailed` (stop at the first failure).
+    case spawn(count: Int)
+    /// Send a signal to the worker's whole process group.
+    case signal(pid: pid_t, WorkerSignal)
+}
+
+/// The signals the supervisor sends to workers.
+public enum WorkerSignal: Sendable, Equatable {
+    case terminate
+    case kill
+
+    public var number: Int32 {
+        switch self {
+        case .terminate: SIGTERM
+        case .kill: SIGKILL
+        }
+    }
+}
+
+/// The answer to `start`.
+public enum StartOutcome: Sendable, Equatable {
+    case started
+    case alreadyRunning
+}
+
+/// The answer to `stop`.
+public enum StopOutcome: Sendable, Equatable {
+    case stopped
+    case notRunning
+}

@@ -1,0 +1,187 @@
+import Foundation
+
+/// One task's pool as a pure state machine: events in, actions out, no I/O.
+///
+/// Phases: `stopped` (no worker is wanted; workers from an earlier run may
+/// still be terminating) and `running` (the pool is kept at `cardinality`).
+/// Each worker is `running`, `terminating` (SIGTERM sent, SIGKILL due at a
+/// deadline) or `killed` (SIGKILL sent, waiting to be reaped).
+public struct PoolStateMachine: Sendable {
+    public enum Phase: Sendable, Equatable {
+        case stopped
+        case running
+    }
+
+    /// No new worker of a task sooner than this after its last spawn when the
+    /// last one failed to start or died younger than this.
+    public static let respawnInterval: Duration = .seconds(1)
+
+    public private(set) var spec: TaskSpec
+    public private(set) var phase: Phase = .stopped
+    public private(set) var cardinality: Int
+    public private(set) var startedAt: Moment?
+    public private(set) var workers: [pid_t: WorkerRecord] = [:]
+    /// Workers of the current run that ended, for any reason.
+    public private(set) var deadWorkers = 0
+    /// Workers of the current run that were stopped for missing keep-alives.
+    public private(set) var stalledWorkers = 0
+    public private(set) var lastSpawnError: (message: String, at: Date)?
+    public private(set) var lastExit: (status: ExitStatus, at: Date)?
+    /// No spawn before this instant (set after a failed spawn or a quick death).
+    public private(set) var spawnNotBefore: ContinuousClock.Instant?
+
+    private var lastSpawnAt: ContinuousClock.Instant?
+    private var run: UInt64 = 0
+    private var sequence: UInt64 = 0
+
+    public init(spec: TaskSpec) {
+        self.spec = spec
+        self.cardinality = spec.cardinality
+    }
+
+    public var name: String { spec.name }
+    public var gracePeriod: Duration { .milliseconds(spec.gracePeriodMS) }
+
+    /// Workers that count toward the cardinality.
+    public var activeWorkers: Int { workers.values.reduce(0) { $0 + ($1.isRunning ? 1 : 0) } }
+
+    /// The earliest moment `tick` has something to do, if any.
+    public var nextDeadline: ContinuousClock.Instant? {
+        var earliest = phase == .running && activeWorkers < cardinality ? spawnNotBefore : nil
+        for worker in workers.values {
+            if case .terminating(let killAt) = worker.state, earliest.map({ killAt < $0 }) ?? true {
+                earliest = killAt
+            }
+        }
+        return earliest
+    }
+
+    // MARK: events
+
+    public mutating func start(now: Moment) -> (StartOutcome, [PoolAction]) {
+        switch phase {
+        case .running:
+            return (.alreadyRunning, [])
+        case .stopped:
+            phase = .running
+            run += 1
+            startedAt = now
+            deadWorkers = 0
+            stalledWorkers = 0
+            lastSpawnError = nil
+            lastExit = nil
+            return (.started, reconcile(now: now))
+        }
+    }
+
+    public mutating func stop(now: Moment) -> (StopOutcome, [PoolAction]) {
+        switch phase {
+        case .stopped:
+            return (.notRunning, [])
+        case .running:
+            phase = .stopped
+            startedAt = nil
+            spawnNotBefore = nil
+            let pids = workers.values.filter(\.isRunning).map(\.pid).sorted()
+            return (.stopped, pids.map { terminate($0, now: now) })
+        }
+    }
+
+    /// Changes the wanted size; a stopped pool keeps it for its next start.
+    public mutating func setCardinality(_ value: Int, now: Moment) -> [PoolAction] {
+        cardinality = value
+        return phase == .running ? reconcile(now: now) : []
+    }
+
+    /// A worker asked for by `.spawn` has started.
+    public mutating func spawned(pid: pid_t, now: Moment) -> [PoolAction] {
+        sequence += 1
+        lastSpawnAt = now.instant
+        workers[pid] = WorkerRecord(
+            pid: pid, sequence: sequence, run: run, startedAt: now, lastAliveAt: nil, state: .running)
+        lastSpawnError = nil
+        // Decided: a spawn that lands after a stop (cannot happen when the owner
+        // performs actions right away) is stopped like any other worker.
+        return phase == .running ? [] : [terminate(pid, now: now)]
+    }
+
+    /// A worker asked for by `.spawn` could not be started.
+    public mutating func spawnFailed(message: String, now: Moment) -> [PoolAction] {
+        lastSpawnError = (message, now.date)
+        lastSpawnAt = now.instant
+        if phase == .running {
+            spawnNotBefore = now.instant.advanced(by: Self.respawnInterval)
+        }
+        return []
+    }
+
+    /// A worker process of this pool was reaped. Returns nil when `pid` is not
+    /// one of this pool's workers.
+    public mutating func exited(pid: pid_t, status: ExitStatus, now: Moment) -> [PoolAction]? {
+        guard let worker = workers.removeValue(forKey: pid) else { return nil }
+        if worker.run == run {
+            deadWorkers += 1
+            lastExit = (status, now.date)
+        }
+        guard phase == .running else { return [] }
+        if worker.isRunning, now.instant < worker.startedAt.instant.advanced(by: Self.respawnInterval) {
+            // It died young: don't replace it faster than once a second.
+            let earliest = (lastSpawnAt ?? worker.startedAt.instant).advanced(by: Self.respawnInterval)
+            spawnNotBefore = max(spawnNotBefore ?? earliest, earliest)
+        }
+        return reconcile(now: now)
+    }
+
+    /// Deadlines up to `now` have passed: escalate stops, retry spawns.
+    public mutating func tick(now: Moment) -> [PoolAction] {
+        var actions: [PoolAction] = []
+        for (pid, worker) in workers.sorted(by: { $0.key < $1.key }) {
+            if case .terminating(let killAt) = worker.state, killAt <= now.instant {
+                workers[pid]?.state = .killed
+                actions.append(.signal(pid: pid, .kill))
+            }
+        }
+        if phase == .running {
+            actions += reconcile(now: now)
+        }
+        return actions
+    }
+
+    /// Stops every worker right away with SIGKILL (the second shutdown signal).
+    public mutating func killAll() -> [PoolAction] {
+        var actions: [PoolAction] = []
+        for pid in workers.keys.sorted() where workers[pid]?.state != .killed {
+            workers[pid]?.state = .killed
+            actions.append(.signal(pid: pid, .kill))
+        }
+        return actions
+    }
+
+    /// A valid keep-alive arrived from `pid` (issue 3 feeds this).
+    public mutating func keptAlive(pid: pid_t, now: Moment) {
+        workers[pid]?.lastAliveAt = now.date
+    }
+
+    // MARK: helpers
+
+    private mutating func terminate(_ pid: pid_t, now: Moment) -> PoolAction {
+        let killAt = now.instant.advanced(by: gracePeriod)
+        workers[pid]?.state = .terminating(killAt: killAt)
+        return .signal(pid: pid, .terminate)
+    }
+
+    /// Brings a running pool toward its cardinality.
+    private mutating func reconcile(now: Moment) -> [PoolAction] {
+        let active = activeWorkers
+        if active < cardinality {
+            if let notBefore = spawnNotBefore, notBefore > now.instant { return [] }
+            spawnNotBefore = nil
+            return [.spawn(count: cardinality - active)]
+        }
+        if active > cardinality {
+            let newest = workers.values.filter(\.isRunning).sorted { $0.sequence > $1.sequence }
+            return newest.prefix(active - cardinality).map { terminate($0.pid, now: now) }
+        }
+        return []
+    }
+}

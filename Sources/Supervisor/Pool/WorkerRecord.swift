@@ -1,0 +1,25 @@
+import Foundation
+
+/// What a pool knows of one of its worker processes.
+public struct WorkerRecord: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        /// Counted in the pool's size.
+        case running
+        /// SIGTERM sent to its group; SIGKILL at `killAt` unless it exits first.
+        case terminating(killAt: ContinuousClock.Instant)
+        /// SIGKILL sent to its group; waiting to reap it.
+        case killed
+    }
+
+    public let pid: pid_t
+    /// Spawn order within the pool: scale-down stops the highest first.
+    public let sequence: UInt64
+    /// Which start of the task it belongs to (counters are per start).
+    public let run: UInt64
+    public let startedAt: Moment
+    /// Wall-clock time of its last valid keep-alive, if any came.
+    public var lastAliveAt: Date?
+    public var state: State
+
+    public var isRunning: Bool { state == .running }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// A task's status as the API and the console show it.
+public struct TaskStatus: Sendable, Equatable, Codable {
+    public var name: String
+    public var running: Bool
+    public var activeWorkers: Int
+    public var cardinality: Int
+    /// Workers of this run that ended, for any reason.
+    public var deadWorkers: Int
+    public var stalledWorkers: Int
+    /// Workers that were asked to stop and have not exited yet.
+    public var stoppingWorkers: Int
+    public var startedAt: Date?
+    /// Newest keep-alive of any worker, or the start time when none came.
+    public var lastAliveAt: Date?
+    public var lastSpawnError: String?
+    public var lastSpawnErrorAt: Date?
+    public var lastExit: String?
+    /// When the next spawn may happen, while spawns are being held back.
+    public var nextSpawnAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case name, running, cardinality
+        case activeWorkers = "active_workers"
+        case deadWorkers = "dead_workers"
+        case stalledWorkers = "stalled_workers"
+        case stoppingWorkers = "stopping_workers"
+        case startedAt = "started_at"
+        case lastAliveAt = "last_alive_at"
+        case lastSpawnError = "last_spawn_error"
+        case lastSpawnErrorAt = "last_spawn_error_at"
+        case lastExit = "last_exit"
+        case nextSpawnAt = "next_spawn_at"
+    }
+}
+
+/// One worker as `/tasks/NAME/list` shows it.
+public struct WorkerStatus: Sendable, Equatable, Codable {
+    public var task: String
+    public var pid: Int32
+    public var startedAt: Date
+    public var lastAliveAt: Date
+    /// `running`, or `stopping` while it is being stopped.
+    public var state: String
+
+    enum CodingKeys: String, CodingKey {
+        case task, pid, state
+        case startedAt = "started_at"
+        case lastAliveAt = "last_alive_at"
+    }
+}
+
+extension PoolStateMachine {
+    func status(now: Moment) -> TaskStatus {
+        let newestBeat = workers.values.compactMap(\.lastAliveAt).max()
+        var stopping = 0
+        for worker in workers.values where !worker.isRunning { stopping += 1 }
+        let wait = spawnNotBefore.map { now.instant.duration(to: $0) }
+        return TaskStatus(
+            name: name, running: phase == .running, activeWorkers: activeWorkers, cardinality: cardinality,
+            deadWorkers: deadWorkers, stalledWorkers: stalledWorkers, stoppingWorkers: stopping,
+            startedAt: startedAt?.date, lastAliveAt: phase == .running ? (newestBeat ?? startedAt?.date) : nil,
+            lastSpawnError: lastSpawnError?.message, lastSpawnErrorAt: lastSpawnError?.at,
+            lastExit: lastExit.map { $0.status.description },
+            nextSpawnAt: wait.flatMap { $0 > .zero ? now.advanced(by: $0).date : nil })
+    }
+
+    func workerStatuses() -> [WorkerStatus] {
+        workers.values.sorted { $0.pid < $1.pid }.map {
+            WorkerStatus(
+                task: name, pid: $0.pid, startedAt: $0.startedAt.date,
+                lastAliveAt: $0.lastAliveAt ?? $0.startedAt.date, state: $0.isRunning ? "running" : "stopping")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The control operations, shared by the HTTP API and anything else that
+/// steers the supervisor. None of them waits on a worker.
+extension Supervisor {
+    private func pool(_ name: String) throws(ControlError) -> PoolStateMachine {
+        guard let pool = pools[name] else { throw .unknownTask(name) }
+        return pool
+    }
+
+    public func status(of name: String) throws(ControlError) -> TaskStatus {
+        try pool(name).status(now: .now())
+    }
+
+    /// The status of every running task, sorted by name.
+    public func statusOfRunningTasks() -> [TaskStatus] {
+        let now = Moment.now()
+        return taskNames.compactMap { pools[$0]?.phase == .running ? pools[$0]!.status(now: now) : nil }
+    }
+
+    public func workers(of name: String) throws(ControlError) -> [WorkerStatus] {
+        let pool = try pool(name)
+        guard pool.phase == .running else { throw .notRunning(name) }
+        return pool.workerStatuses()
+    }
+
+    public func start(_ name: String) throws(ControlError) -> StartOutcome {
+        _ = try pool(name)
+        let now = Moment.now()
+        let (outcome, actions) = pools[name]!.start(now: now)
+        if outcome == .started { logger.info("task started", metadata: ["task": "\(name)"]) }
+        perform(actions, task: name, now: now)
+        return outcome
+    }
+
+    public func stop(_ name: String) throws(ControlError) -> StopOutcome {
+        _ = try pool(name)
+        let now = Moment.now()
+        let (outcome, actions) = pools[name]!.stop(now: now)
+        if outcome == .stopped { logger.info("task stopped", metadata: ["task": "\(name)"]) }
+        perform(actions, task: name, now: now)
+        return outcome
+    }
+
+    /// Stops every running task; returns the names of those it stopped.
+    public func stopAll() -> [String] {
+        taskNames.filter { (try? stop($0)) == .stopped }
+    }
+
+    /// Changes a setting of a task (only `cardinality` exists).
+    public func set(_ name: String, setting: String, value: String) throws(ControlError) {
+        _ = try pool(name)
+        guard setting == "cardinality" else { throw .unknownSetting(setting) }
+        let cardinality = try ControlError.parseCardinality(value, max: config.maxCardinality)
+        let now = Moment.now()
+        let actions = pools[name]!.setCardinality(cardinality, now: now)
+        logger.info("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])
+        perform(actions, task: name, now: now)
+    }
+
+    /// Starts the tasks the config marks as autotasks (once).
+    public func startAutotasks() {
+        guard !autotasksStarted, !shutdownStarted else { return }
+        autotasksStarted = true
+        for spec in config.tasks where spec.autostart {
+            _ = try? start(spec.name)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import CShims
+import Foundation
+import HeapModule
+import Logging
+import ServiceLifecycle
+import SystemPackage
+
+/// The one owner of every pool. Control requests, reaped children and timer
+/// deadlines all become events for the pools' state machines; this actor
+/// performs the actions they return (spawn, signal) and keeps one timer armed
+/// for the earliest deadline.
+public actor Supervisor {
+    public nonisolated let config: ManagerConfig
+    public nonisolated let taskNames: [String]
+    let logger: Logger
+    let spawner: Spawner
+    var pools: [String: PoolStateMachine]
+    /// Which task each live worker belongs to.
+    var owners: [pid_t: String] = [:]
+    /// Process groups whose leader was reaped while being stopped, with the
+    /// SIGKILL deadline for what is left of them.
+    var lingeringGroups: [pid_t: ContinuousClock.Instant] = [:]
+    var deadlines = Heap<Deadline>()
+    var scheduled: [String: ContinuousClock.Instant] = [:]
+    var timer: Task<Void, Never>?
+    var timerAt: ContinuousClock.Instant?
+    var shutdownStarted = false
+    var shutdownSignals = 0
+    var autotasksStarted = false
+    var forceDeadline: ContinuousClock.Instant?
+
+    public init(config: ManagerConfig, spawner: Spawner, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        self.spawner = spawner
+        self.taskNames = config.tasks.map(\.name).sorted()
+        self.pools = Dictionary(uniqueKeysWithValues: config.tasks.map { ($0.name, PoolStateMachine(spec: $0)) })
+    }
+
+    /// Live worker processes and leftover process groups, over all tasks.
+    public var liveProcesses: Int { owners.count + lingeringGroups.count }
+
+    // MARK: performing actions
+
+    func perform(_ actions: [PoolAction], task: String, now: Moment) {
+        for action in actions {
+            switch action {
+            case .spawn(let count):
+                spawn(count: count, task: task, now: now)
+            case .signal(let pid, let signal):
+                send(signal, to: pid, task: task)
+            }
+        }
+        if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), at: deadline) }
+    }
+
+    private func spawn(count: Int, task: String, now: Moment) {
+        guard let spec = pools[task]?.spec else { return }
+        for _ in 0..<count {
+            do {
+                let pid = try spawner.spawn(spec)
+                owners[pid] = task
+                logger.debug("worker spawned", metadata: ["task": "\(task)", "pid": "\(pid)"])
+                let follow = pools[task]!.spawned(pid: pid, now: now)
+                if !follow.isEmpty { perform(follow, task: task, now: now) }
+            } catch {
+                let message = "cannot start \(spec.command): \(error.description)"
+                logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
+                _ = pools[task]!.spawnFailed(message: message, now: now)
+                return
+            }
+        }
+    }
+
+    private func send(_ signal: WorkerSignal, to pid: pid_t, task: String) {
+        logger.debug(
+            "signalling worker", metadata: ["task": "\(task)", "pid": "\(pid)", "signal": "\(SignalName.of(signal.number))"])
+        if kill(-pid, signal.number) != 0, errno == ESRCH {
+            // The worker left its process group: signal it alone.
+            _ = kill(pid, signal.number)
+        }
+    }
+
+    // MARK: reaping
+
+    /// Reaps every exited worker. Called on SIGCHLD (signals coalesce, so it
+    /// drains until nothing is left). Only pids this supervisor spawned are
+    /// waited for, so children of anything else in the process are left alone.
+    public func reap() {
+        while true {
+            let pid = wpm_peek_exited_child()
+            if pid <= 0 { return }
+            guard owners[pid] != nil else {
+                // Someone else's child is first in line: check ours one by one.
+                for owned in Array(owners.keys) { reapOne(owned) }
+                return
+            }
+            reapOne(pid)
+        }
+    }
+
+    private func reapOne(_ pid: pid_t) {
+        var status: Int32 = 0
+        var rc: pid_t
+        repeat { rc = waitpid(pid, &status, WNOHANG) } while rc < 0 && errno == EINTR
+        guard rc == pid, let task = owners.removeValue(forKey: pid) else { return }
+        let now = Moment.now()
+        let exit = ExitStatus(waitStatus: status)
+        let before = pools[task]?.workers[pid]?.state
+        logger.info("worker exited", metadata: ["task": "\(task)", "pid": "\(pid)", "status": "\(exit)"])
+        if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
+            perform(actions, task: task, now: now)
+        }
+        cleanUpGroup(pid, stateBefore: before, now: now)
+    }
+
+    /// What is left of a reaped worker's process group does not outlive it:
+    /// SIGKILL now, or at the stop deadline when the worker was being stopped.
+    private func cleanUpGroup(_ pgid: pid_t, stateBefore: WorkerRecord.State?, now: Moment) {
+        guard kill(-pgid, 0) == 0 else { return }
+        if case .terminating(let killAt) = stateBefore, killAt > now.instant {
+            lingeringGroups[pgid] = killAt
+            schedule(.group(pgid), at: killAt)
+        } else {
+            _ = kill(-pgid, SIGKILL)
+        }
+    }
+
+    // MARK: deadlines
+
+    struct Deadline: Comparable {
+        enum Target: Equatable {
+            case pool(String)
+            case group(pid_t)
+        }
+        var at: ContinuousClock.Instant
+        var target: Target
+
+        static func < (a: Deadline, b: Deadline) -> Bool { a.at < b.at }
+        static func == (a: Deadline, b: Deadline) -> Bool { a.at == b.at && a.target == b.target }
+    }
+
+    func schedule(_ target: Deadline.Target, at instant: ContinuousClock.Instant) {
+        if case .pool(let name) = target {
+            if let existing = scheduled[name], existing <= instant { return }
+            scheduled[name] = instant
+        }
+        deadlines.insert(Deadline(at: instant, target: target))
+        armTimer()
+    }
+
+    private func armTimer() {
+        guard let next = deadlines.min?.at else { return }
+        if let timerAt, timerAt <= next { return }
+        timer?.cancel()
+        timerAt = next
+        timer = Task { [weak self] in
+            try? await Task.sleep(until: next, clock: .continuous)
+            if Task.isCancelled { return }
+            await self?.fireDeadlines()
+        }
+    }
+
+    func fireDeadlines() {
+        timer = nil
+        timerAt = nil
+        let now = Moment.now()
+        while let first = deadlines.min, first.at <= now.instant {
+            _ = deadlines.removeMin()
+            switch first.target {
+            case .pool(let name):
+                if scheduled[name] == first.at { scheduled[name] = nil }
+                if let actions = pools[name]?.tick(now: now) { perform(actions, task: name, now: now) }
+            case .group(let pgid):
+                if let killAt = lingeringGroups[pgid], killAt <= now.instant {
+                    lingeringGroups[pgid] = nil
+                    _ = kill(-pgid, SIGKILL)
+                }
+            }
+        }
+        armTimer()
+    }
+}
