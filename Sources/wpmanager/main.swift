@@ -57,6 +57,7 @@ struct WPManager: AsyncParsableCommand {
         for warning in config.warnings { logger.warning("\(warning)") }
         raiseOpenFileLimit()
 
+        let (listenAddress, port) = (config.listen, config.port)
         let signals = try SignalPipe(Supervisor.handledSignals)
         let supervisor = Supervisor(config: config, spawner: try Spawner(output: OutputRouter()), logger: logger)
         let router = ControlRoutes.router(for: supervisor)
@@ -65,7 +66,7 @@ struct WPManager: AsyncParsableCommand {
             configuration: .init(address: .hostname(config.listen, port: config.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
-                logger.notice("HTTP control API listening on \(address?.ipAddress ?? config.listen):\(address?.port ?? config.port)")
+                logger.notice("HTTP control API listening on \(address?.ipAddress ?? listenAddress):\(address?.port ?? port)")
                 await supervisor.startAutotasks()
             },
             logger: logger)
