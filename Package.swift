@@ -52,13 +52,6 @@ let package = Package(
             dependencies: ["Supervisor"]
         ),
         .testTarget(
-            name: "ControlAPITests",
-            dependencies: [
-                "ControlAPI", "Supervisor",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
-        ),
-        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "wpmanager",

@@ -26,6 +26,10 @@ public enum ConfigLoader {
         let root: JSONValue
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
+            // The parser reads a number it cannot hold (such as 1e400) this way.
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ConfigError(file: file, key: key, problem: "is a number out of range")
         } catch {
             throw ConfigError(file: file, key: nil, problem: "malformed JSON: \(describe(error))")
         }

@@ -1,0 +1,211 @@
+import Foundation
+import Testing
+
+@testable import Supervisor
+
+/// A directory of task files that is removed when the test ends.
+final class TaskDirectory {
+    let path: String
+
+    init(files: [String] = [], directories: [String] = []) throws {
+        path = NSTemporaryDirectory() + "wpm-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for file in files {
+            _ = FileManager.default.createFile(atPath: path + "/" + file, contents: Data("#!/bin/sh\n".utf8))
+            chmod(path + "/" + file, 0o755)
+        }
+        for directory in directories {
+            try FileManager.default.createDirectory(atPath: path + "/" + directory, withIntermediateDirectories: true)
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func parse(_ json: String) throws(ConfigError) -> ManagerConfig {
+        try ConfigLoader.parse(data: Data(json.utf8), file: "test.json")
+    }
+
+    /// The error a config gives, or nil if it loads.
+    func error(_ json: String) -> ConfigError? {
+        do {
+            _ = try parse(json)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+@Suite struct ConfigLoaderTests {
+    @Test func goExampleConfigLoadsUnchanged() throws {
+        let dir = try TaskDirectory(files: ["ExampleTask.php", "FailingTask.php", "PoolWorker.php"])
+        let config = try dir.parse(
+            """
+            {
+            \t"port": 8010,
+            \t"keepalives": {"host": "localhost", "inbound_port": 5591, "internal_port": 5592,
+            \t               "stall_timeout": 10000, "grace_period": 1000},
+            \t"pidfile": "/var/run/php.d/example.pid",
+            \t"profiler": {"enabled": false},
+            \t"path": "\(dir.path)/",
+            \t"filesuffix": "Task.php",
+            \t"autotasks": {"Example": {"cardinality": 1}, "Failing": {"cardinality": 1}}
+            }
+            """)
+        #expect(config.port == 8010)
+        #expect(config.listen == "127.0.0.1")
+        #expect(config.keepalives.stallTimeoutMS == 10000)
+        #expect(config.keepalives.gracePeriodMS == 1000)
+        #expect(config.tasks.map(\.name) == ["Example", "Failing"])
+        #expect(config.tasks.allSatisfy { $0.autostart && $0.cardinality == 1 })
+        #expect(config.tasks[0].command == dir.path + "/ExampleTask.php")
+        #expect(config.tasks[0].stallTimeoutMS == 10000)
+        #expect(config.tasks[0].gracePeriodMS == 1000)
+        #expect(
+            config.warnings == [
+                "config test.json: unknown key \"pidfile\" ignored",
+                "config test.json: unknown key \"profiler\" ignored",
+            ])
+    }
+
+    @Test func goDateConfigJoinsRelativeCommandToPath() throws {
+        let dir = try TaskDirectory(files: ["date", "ls"])
+        let config = try dir.parse(
+            """
+            {"port": 8010, "keepalives": {"stall_timeout": 2000, "grace_period": 10}, "path": "\(dir.path)",
+             "filesuffix": "", "autotasks": {"date": {"cardinality": 1, "cmd": "date", "args": [], "capture_output": true}}}
+            """)
+        let date = try #require(config.tasks.first { $0.name == "date" })
+        #expect(date.command == dir.path + "/date")
+        #expect(date.args == [])
+        #expect(date.captureOutput)
+        #expect(date.autostart)
+        let ls = try #require(config.tasks.first { $0.name == "ls" })
+        #expect(!ls.autostart)
+        #expect(ls.cardinality == 1)
+        #expect(!ls.captureOutput)
+    }
+
+    @Test func defaults() throws {
+        let dir = try TaskDirectory(files: ["a"])
+        let config = try dir.parse(#"{"path": "\#(dir.path)"}"#)
+        #expect(config.port == 8010)
+        #expect(config.keepalives == KeepAliveConfig())
+        #expect(config.keepalives.host == "localhost")
+        #expect(config.keepalives.inboundPort == 5591)
+        #expect(config.keepalives.internalPort == 5592)
+        #expect(config.keepalives.stallTimeoutMS == 60000)
+        #expect(config.keepalives.gracePeriodMS == 100)
+        #expect(config.forceTimeoutMS == 15000)
+        #expect(config.maxCardinality == 10000)
+        #expect(config.fileSuffix == "")
+        #expect(config.tasks == [TaskSpec(name: "a", command: dir.path + "/a")])
+        #expect(config.warnings.isEmpty)
+    }
+
+    @Test func discoverySkipsDirectoriesDotfilesAndOtherSuffixes() throws {
+        let dir = try TaskDirectory(
+            files: ["OneTask.sh", ".HiddenTask.sh", "notes.txt", "Task.sh", "TwoTask.sh"],
+            directories: ["DirTask.sh"])
+        symlink(dir.path + "/OneTask.sh", dir.path + "/LinkTask.sh")
+        symlink(dir.path + "/DirTask.sh", dir.path + "/LinkDirTask.sh")
+        let config = try dir.parse(#"{"path": "\#(dir.path)", "filesuffix": "Task.sh"}"#)
+        #expect(config.tasks.map(\.name) == ["Link", "One", "Two"])
+        #expect(config.tasks.allSatisfy { !$0.autostart })
+    }
+
+    @Test func autotaskOverridesAndExtensions() throws {
+        let dir = try TaskDirectory(files: ["WorkTask.sh"])
+        let config = try dir.parse(
+            """
+            {"path": "\(dir.path)", "filesuffix": "Task.sh", "listen": "0.0.0.0", "max_cardinality": 50,
+             "autotasks": {"Work": {"cardinality": 50, "cmd": "/bin/sleep", "args": ["100", "x y"],
+                                    "capture_output": false, "stall_timeout": 3000, "grace_period": 250,
+                                    "autostart": true}}}
+            """)
+        let task = try #require(config.tasks.first)
+        #expect(task.command == "/bin/sleep")
+        #expect(task.args == ["100", "x y"])
+        #expect(task.cardinality == 50)
+        #expect(task.stallTimeoutMS == 3000)
+        #expect(task.gracePeriodMS == 250)
+        #expect(config.listen == "0.0.0.0")
+        #expect(config.warnings == ["config test.json: unknown key \"autotasks.Work.autostart\" ignored"])
+    }
+
+    /// Every key tried with a wrong type or an impossible value: refused,
+    /// naming the key.
+    @Test(arguments: [
+        (#""port": "8010""#, "port", "must be a port number"),
+        (#""port": 65536"#, "port", "got 65536"),
+        (#""port": -1"#, "port", "got -1"),
+        (#""port": 80.5"#, "port", "got a number"),
+        (#""port": true"#, "port", "got a boolean"),
+        (#""listen": 127"#, "listen", "must be a string"),
+        (#""listen": """#, "listen", "must be an IP address"),
+        (#""keepalives": []"#, "keepalives", "must be an object"),
+        (#""keepalives": {"host": 1}"#, "keepalives.host", "must be a string"),
+        (#""keepalives": {"host": ""}"#, "keepalives.host", "must not be empty"),
+        (#""keepalives": {"inbound_port": 70000}"#, "keepalives.inbound_port", "got 70000"),
+        (#""keepalives": {"internal_port": "x"}"#, "keepalives.internal_port", "got a string"),
+        (#""keepalives": {"inbound_port": 6000, "internal_port": 6000}"#, "keepalives.internal_port", "must differ"),
+        (#""keepalives": {"stall_timeout": 0}"#, "keepalives.stall_timeout", "positive"),
+        (#""keepalives": {"stall_timeout": -5}"#, "keepalives.stall_timeout", "got -5"),
+        (#""keepalives": {"grace_period": 0}"#, "keepalives.grace_period", "positive"),
+        (#""keepalives": {"grace_period": null}"#, "keepalives.grace_period", "got null"),
+        (#""force_timeout": 0"#, "force_timeout", "positive"),
+        (#""force_timeout": 1e400"#, "force_timeout", "out of range"),
+        (#""max_cardinality": 0"#, "max_cardinality", "from 1 to"),
+        (#""autotasks": [1]"#, "autotasks", "must be an object"),
+        (#""autotasks": {"Nope": {}}"#, "autotasks.Nope", "names no task"),
+        (#""autotasks": {"Good": 1}"#, "autotasks.Good", "must be an object"),
+        (#""autotasks": {"Good": {"cardinality": 0}}"#, "autotasks.Good.cardinality", "got 0"),
+        (#""autotasks": {"Good": {"cardinality": -3}}"#, "autotasks.Good.cardinality", "got -3"),
+        (#""autotasks": {"Good": {"cardinality": 1.5}}"#, "autotasks.Good.cardinality", "got a number (1.5)"),
+        (#""autotasks": {"Good": {"cardinality": "2"}}"#, "autotasks.Good.cardinality", "got a string"),
+        (#""autotasks": {"Good": {"cardinality": 10001}}"#, "autotasks.Good.cardinality", "max_cardinality"),
+        (#""autotasks": {"Good": {"cmd": ""}}"#, "autotasks.Good.cmd", "must not be empty"),
+        (#""autotasks": {"Good": {"cmd": ["a"]}}"#, "autotasks.Good.cmd", "must be a string"),
+        (#""autotasks": {"Good": {"args": "a b"}}"#, "autotasks.Good.args", "array of strings"),
+        (#""autotasks": {"Good": {"args": ["a", 2]}}"#, "autotasks.Good.args[1]", "must be a string"),
+        (#""autotasks": {"Good": {"capture_output": "yes"}}"#, "autotasks.Good.capture_output", "true or false"),
+        (#""autotasks": {"Good": {"stall_timeout": 0}}"#, "autotasks.Good.stall_timeout", "positive"),
+        (#""autotasks": {"Good": {"grace_period": -1}}"#, "autotasks.Good.grace_period", "got -1"),
+    ])
+    func badValueIsRefusedNamingTheKey(fragment: String, key: String, problem: String) throws {
+        let dir = try TaskDirectory(files: ["GoodTask.sh"])
+        let json = #"{"path": "\#(dir.path)", "filesuffix": "Task.sh", \#(fragment)}"#
+        let error = try #require(dir.error(json))
+        #expect(error.key == key)
+        #expect(error.problem.contains(problem), "\(error.problem)")
+        #expect(error.description.hasPrefix("config test.json: \"\(key)\": "))
+    }
+
+    @Test func pathProblems() throws {
+        let dir = try TaskDirectory(files: ["file"])
+        #expect(dir.error(#"{"port": 8010}"#)?.key == "path")
+        #expect(dir.error(#"{"port": 8010}"#)?.problem.contains("missing") == true)
+        #expect(dir.error(#"{"path": ""}"#)?.key == "path")
+        #expect(dir.error(#"{"path": 5}"#)?.problem.contains("must be a string") == true)
+        #expect(dir.error(#"{"path": "\#(dir.path)/nowhere"}"#)?.problem.contains("No such file") == true)
+        #expect(dir.error(#"{"path": "\#(dir.path)/file"}"#)?.problem.contains("not a directory") == true)
+        #expect(dir.error(#"{"path": "\#(dir.path)", "filesuffix": 3}"#)?.key == "filesuffix")
+    }
+
+    @Test(arguments: ["", "{", "[1, 2]", #"{"path": }"#, "\u{00}", #"{"port": 80 80}"#, "null"])
+    func malformedDocumentIsRefused(json: String) throws {
+        let dir = try TaskDirectory()
+        let error = try #require(dir.error(json))
+        #expect(error.key == nil)
+        #expect(error.description.hasPrefix("config test.json: "))
+    }
+
+    @Test func unreadableFileIsRefusedNamingIt() throws {
+        do {
+            _ = try ConfigLoader.load(file: "/nonexistent/wpm.json")
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect(error.description == "config /nonexistent/wpm.json: cannot read the file: No such file or directory")
+        }
+    }
+}

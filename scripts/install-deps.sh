@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the Debian packages wpm needs, only those that are missing.
+# Quiet when everything is there; runs `apt-get update` once, and only when
+# something has to be installed. Works as root, or through sudo otherwise.
+# A package that this Debian release does not have is skipped with a notice.
+set -euo pipefail
+
+packages=(
+    libzmq3-dev      # ZeroMQ headers and library (keep-alive proxy)
+    libreadline-dev  # wpconsole line editing
+    pkg-config       # SwiftPM finds libzmq and readline through it
+    curl             # the README's examples and the integration tests
+    tmux             # console tests drive wpconsole in a terminal
+    python3-zmq      # example Python worker
+    php-cli          # example PHP worker
+    php-zmq          # example PHP worker's ZeroMQ binding
+)
+
+installed() {
+    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
+}
+
+missing=()
+for package in "${packages[@]}"; do
+    installed "$package" || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+# sudo resets the environment: pass DEBIAN_FRONTEND through env(1). With no
+# terminal on stdin (CI), sudo must not wait for a password: -n.
+if [[ $(id -u) -eq 0 ]]; then
+    as_root=(env DEBIAN_FRONTEND=noninteractive)
+elif command -v sudo >/dev/null 2>&1; then
+    if [[ -t 0 ]]; then as_root=(sudo); else as_root=(sudo -n); fi
+    as_root+=(env DEBIAN_FRONTEND=noninteractive)
+else
+    echo "install-deps: missing packages (${missing[*]}) and not root, and sudo is not available" >&2
+    exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+"${as_root[@]}" apt-get update -qq
+
+# Skip what this release does not ship (no installation candidate).
+available=()
+for package in "${missing[@]}"; do
+    candidate=$(apt-cache policy "$package" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+    if [[ -z "$candidate" || "$candidate" == "(none)" ]]; then
+        echo "install-deps: notice: package $package is not available here; skipped" >&2
+    else
+        available+=("$package")
+    fi
+done
+[[ ${#available[@]} -eq 0 ]] && exit 0
+
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${available[@]}" >/dev/null
