@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a pool asks its owner to do after an event.
-public enum PoolAction: Sendable, Equatable {
+public enum PoolAction: Sendable, Hashable {
     /// Start this many new workers, one at a time, reporting each result back
     /// with `spawned` or `spawnFailed` (stop at the first failure).
     case spawn(count: Int)
@@ -10,7 +10,7 @@ public enum PoolAction: Sendable, Equatable {
 }
 
 /// The signals the supervisor sends to workers.
-public enum WorkerSignal: Sendable, Equatable {
+public enum WorkerSignal: Sendable, Hashable {
     case terminate
     case kill
 

@@ -1,0 +1,274 @@
+import Foundation
+import Testing
+
+@testable import Supervisor
+
+/// Drives the pool state machine with no I/O and a hand-made clock: every
+/// (phase, worker state) × event pair is decided here.
+@Suite struct PoolStateMachineTests {
+    let origin = Moment.now()
+    func t(_ seconds: Double) -> Moment { origin.advanced(by: .milliseconds(Int(seconds * 1000))) }
+
+    func pool(cardinality: Int = 2, grace: Int = 500) -> PoolStateMachine {
+        PoolStateMachine(spec: TaskSpec(name: "T", command: "/bin/true", cardinality: cardinality, gracePeriodMS: grace))
+    }
+
+    /// A running pool with workers 101... spawned at `at`.
+    func running(_ count: Int, grace: Int = 500, at: Double = 0) -> PoolStateMachine {
+        var p = pool(cardinality: count, grace: grace)
+        let (outcome, actions) = p.start(now: t(at))
+        #expect(outcome == .started)
+        #expect(actions == (count > 0 ? [.spawn(count: count)] : []))
+        for i in 0..<count { #expect(p.spawned(pid: pid_t(101 + i), now: t(at)) == []) }
+        return p
+    }
+
+    func states(_ p: PoolStateMachine) -> [pid_t: WorkerRecord.State] { p.workers.mapValues(\.state) }
+
+    // MARK: start
+
+    @Test func startFromStoppedSpawnsCardinality() {
+        var p = pool(cardinality: 3)
+        let (outcome, actions) = p.start(now: t(0))
+        #expect(outcome == .started)
+        #expect(actions == [.spawn(count: 3)])
+        #expect(p.phase == .running)
+        #expect(p.startedAt == t(0))
+    }
+
+    @Test func startWhileRunningChangesNothing() {
+        var p = running(2)
+        let (outcome, actions) = p.start(now: t(5))
+        #expect(outcome == .alreadyRunning)
+        #expect(actions == [])
+        #expect(p.startedAt == t(0))
+    }
+
+    @Test func startWhileOldWorkersTerminateSpawnsAFreshSetAndResetsCounters() {
+        var p = running(2)
+        _ = p.stop(now: t(1))
+        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(1.1)) == [])
+        let (outcome, actions) = p.start(now: t(1.2))
+        #expect(outcome == .started)
+        #expect(actions == [.spawn(count: 2)])
+        #expect(p.deadWorkers == 0)
+        // The worker of the previous run still terminating is not counted in this run.
+        _ = p.spawned(pid: 201, now: t(1.2))
+        _ = p.spawned(pid: 202, now: t(1.2))
+        #expect(p.exited(pid: 102, status: .exited(code: 0), now: t(1.3)) == [])
+        #expect(p.deadWorkers == 0)
+        #expect(p.activeWorkers == 2)
+    }
+
+    // MARK: stop
+
+    @Test func stopTerminatesEveryRunningWorkerWithADeadline() {
+        var p = running(3, grace: 500)
+        let (outcome, actions) = p.stop(now: t(2))
+        #expect(outcome == .stopped)
+        #expect(actions == [.signal(pid: 101, .terminate), .signal(pid: 102, .terminate), .signal(pid: 103, .terminate)])
+        #expect(p.phase == .stopped)
+        #expect(p.startedAt == nil)
+        #expect(p.activeWorkers == 0)
+        #expect(p.nextDeadline == t(2.5).instant)
+    }
+
+    @Test func stopWhenStoppedIsRefused() {
+        var p = pool()
+        let (outcome, actions) = p.stop(now: t(0))
+        #expect(outcome == .notRunning)
+        #expect(actions == [])
+    }
+
+    @Test func stopLeavesAlreadyTerminatingWorkersOnTheirDeadline() {
+        var p = running(2, grace: 500)
+        _ = p.setCardinality(1, now: t(1))  // 102 terminating, kill at 1.5
+        let (_, actions) = p.stop(now: t(1.2))
+        #expect(actions == [.signal(pid: 101, .terminate)])
+        #expect(states(p)[102] == .terminating(killAt: t(1.5).instant))
+        #expect(p.nextDeadline == t(1.5).instant)
+    }
+
+    // MARK: cardinality
+
+    @Test func scaleUpSpawnsTheDifference() {
+        var p = running(1)
+        #expect(p.setCardinality(50, now: t(1)) == [.spawn(count: 49)])
+        #expect(p.cardinality == 50)
+    }
+
+    @Test func scaleDownStopsTheNewestWorkers() {
+        var p = running(3)
+        let actions = p.setCardinality(1, now: t(1))
+        #expect(Set(actions) == [.signal(pid: 103, .terminate), .signal(pid: 102, .terminate)])
+        #expect(states(p)[101] == .running)
+        #expect(p.activeWorkers == 1)
+    }
+
+    @Test func scaleToZeroStopsAllAndKeepsRunning() {
+        var p = running(10)
+        #expect(p.setCardinality(0, now: t(1)).count == 10)
+        #expect(p.phase == .running)
+        #expect(p.activeWorkers == 0)
+        // Nothing is spawned when they exit.
+        #expect(p.exited(pid: 101, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(1.1)) == [])
+    }
+
+    @Test func sameCardinalityDoesNothing() {
+        var p = running(2)
+        #expect(p.setCardinality(2, now: t(1)) == [])
+    }
+
+    @Test func cardinalityOfAStoppedPoolIsKeptForTheNextStart() {
+        var p = pool(cardinality: 1)
+        #expect(p.setCardinality(5, now: t(0)) == [])
+        #expect(p.start(now: t(1)).1 == [.spawn(count: 5)])
+        _ = p.stop(now: t(2))
+        #expect(p.start(now: t(3)).1 == [.spawn(count: 5)])
+    }
+
+    @Test func scaleUpWhileWorkersTerminateCountsOnlyRunningOnes() {
+        var p = running(3)
+        _ = p.setCardinality(1, now: t(1))
+        #expect(p.setCardinality(3, now: t(1.1)) == [.spawn(count: 2)])
+    }
+
+    // MARK: spawned / spawnFailed
+
+    @Test func spawnedAfterStopIsTerminated() {
+        var p = running(1)
+        _ = p.stop(now: t(1))
+        #expect(p.spawned(pid: 300, now: t(1)) == [.signal(pid: 300, .terminate)])
+    }
+
+    @Test func spawnFailureHoldsSpawnsForASecondAndIsShown() {
+        var p = pool(cardinality: 2)
+        _ = p.start(now: t(0))
+        #expect(p.spawnFailed(message: "cannot start /x: Permission denied", now: t(0)) == [])
+        #expect(p.lastSpawnError?.message == "cannot start /x: Permission denied")
+        #expect(p.nextDeadline == t(1).instant)
+        #expect(p.tick(now: t(0.5)) == [])
+        #expect(p.tick(now: t(1)) == [.spawn(count: 2)])
+        // A success clears the error.
+        _ = p.spawned(pid: 5, now: t(1))
+        #expect(p.lastSpawnError == nil)
+    }
+
+    @Test func spawnFailureOfAStoppedPoolSchedulesNothing() {
+        var p = running(1)
+        _ = p.stop(now: t(1))
+        #expect(p.spawnFailed(message: "x", now: t(1)) == [])
+        #expect(p.spawnNotBefore == nil)
+    }
+
+    // MARK: exited
+
+    @Test func exitOfALongRunningWorkerIsReplacedAtOnce() {
+        var p = running(2)
+        #expect(p.exited(pid: 101, status: .exited(code: 1), now: t(5)) == [.spawn(count: 1)])
+        #expect(p.deadWorkers == 1)
+        #expect(p.lastExit?.status == .exited(code: 1))
+    }
+
+    @Test func exitOfAYoungWorkerIsReplacedNoFasterThanOnceASecond() {
+        var p = running(1, at: 0)
+        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(0.2)) == [])
+        #expect(p.nextDeadline == t(1).instant)
+        #expect(p.tick(now: t(1)) == [.spawn(count: 1)])
+    }
+
+    @Test func exitOfATerminatingWorkerIsNotReplaced() {
+        var p = running(2)
+        _ = p.setCardinality(1, now: t(1))
+        #expect(p.exited(pid: 102, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(1.1)) == [])
+        #expect(p.deadWorkers == 1)
+        #expect(p.workers.count == 1)
+        #expect(p.nextDeadline == nil)
+    }
+
+    @Test func exitOfAKilledWorkerIsNotReplaced() {
+        var p = running(2, grace: 100)
+        _ = p.setCardinality(1, now: t(1))
+        #expect(p.tick(now: t(1.1)) == [.signal(pid: 102, .kill)])
+        #expect(p.exited(pid: 102, status: .signaled(signal: SIGKILL, coreDumped: false), now: t(1.2)) == [])
+        #expect(p.activeWorkers == 1)
+    }
+
+    @Test func exitOfAWorkerAfterStopIsCountedAndNotReplaced() {
+        var p = running(1)
+        _ = p.stop(now: t(1))
+        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(1.1)) == [])
+        #expect(p.deadWorkers == 1)
+        #expect(p.workers.isEmpty)
+    }
+
+    @Test func exitOfAnUnknownPidIsNotThisPools() {
+        var p = running(1)
+        #expect(p.exited(pid: 999, status: .exited(code: 0), now: t(1)) == nil)
+        #expect(p.deadWorkers == 0)
+    }
+
+    // MARK: tick
+
+    @Test func tickBeforeTheGraceDeadlineDoesNothingAfterItKills() {
+        var p = running(1, grace: 500)
+        _ = p.stop(now: t(1))
+        #expect(p.tick(now: t(1.4)) == [])
+        #expect(p.tick(now: t(1.5)) == [.signal(pid: 101, .kill)])
+        #expect(states(p)[101] == .killed)
+        #expect(p.nextDeadline == nil)
+        // A killed worker is not killed twice.
+        #expect(p.tick(now: t(3)) == [])
+    }
+
+    @Test func tickOfAStoppedPoolNeverSpawns() {
+        var p = pool()
+        #expect(p.tick(now: t(10)) == [])
+    }
+
+    @Test func tickOfARunningPoolRefillsIt() {
+        var p = running(2)
+        _ = p.exited(pid: 101, status: .exited(code: 0), now: t(0.5))  // young: held until t(1)
+        #expect(p.tick(now: t(0.9)) == [])
+        #expect(p.tick(now: t(1.0)) == [.spawn(count: 1)])
+    }
+
+    // MARK: killAll, keptAlive
+
+    @Test func killAllKillsRunningAndTerminatingWorkersOnce() {
+        var p = running(2)
+        _ = p.setCardinality(1, now: t(1))
+        #expect(Set(p.killAll()) == [.signal(pid: 101, .kill), .signal(pid: 102, .kill)])
+        #expect(p.killAll() == [])
+    }
+
+    @Test func keepAliveUpdatesOnlyKnownWorkers() {
+        var p = running(1)
+        p.keptAlive(pid: 101, now: t(3))
+        p.keptAlive(pid: 999, now: t(3))
+        #expect(p.workers[101]?.lastAliveAt == t(3).date)
+        #expect(p.workers.count == 1)
+        #expect(p.status(now: t(4)).lastAliveAt == t(3).date)
+    }
+
+    // MARK: status
+
+    @Test func statusOfRunningAndStoppedPools() {
+        var p = running(2)
+        _ = p.exited(pid: 101, status: .exited(code: 3), now: t(2))
+        let s = p.status(now: t(2))
+        #expect(s.running)
+        #expect(s.activeWorkers == 1)
+        #expect(s.cardinality == 2)
+        #expect(s.deadWorkers == 1)
+        #expect(s.startedAt == t(0).date)
+        #expect(s.lastAliveAt == t(0).date)  // no keep-alive yet: the start time
+        #expect(s.lastExit == "exit status 3")
+        _ = p.stop(now: t(3))
+        let stopped = p.status(now: t(3))
+        #expect(!stopped.running)
+        #expect(stopped.startedAt == nil)
+        #expect(stopped.lastAliveAt == nil)
+        #expect(stopped.stoppingWorkers == 1)
+    }
+}
