@@ -1,0 +1,26 @@
+import Foundation
+
+/// Worker scripts used across the integration tests.
+enum Scripts {
+    /// Runs until terminated.
+    static let sleeper = "#!/bin/sh\nexec sleep 1000\n"
+    /// Ignores SIGTERM (and so do its `sleep` children): only SIGKILL ends it.
+    static let stubborn = "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"
+    /// Forks two children of its own and waits.
+    static let forker = "#!/bin/sh\nsleep 1000 &\nsleep 1000 &\nwait\n"
+}
+
+extension Workspace {
+    /// A workspace whose `path` holds the given `NAMETask.sh` files and a config
+    /// on an OS-picked port with `extra` top-level JSON and `autotasks`.
+    func standardConfig(
+        tasks: [String: String], autotasks: String = "{}", grace: Int = 200, extra: String = ""
+    ) -> String {
+        for (name, script) in tasks { task(name + "Task.sh", script) }
+        return config(
+            """
+            {"port": 0, "keepalives": {"grace_period": \(grace)}, "path": "\(self.tasks)", "filesuffix": "Task.sh",
+             \(extra.isEmpty ? "" : extra + ",") "autotasks": \(autotasks)}
+            """)
+    }
+}
