@@ -18,8 +18,10 @@ int wpm_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp
     sigset_t empty, defaults;
     sigemptyset(&empty);
     sigemptyset(&defaults);
-    for (int sig = 1; sig < SIGRTMIN; sig++) {
-        if (sig != SIGKILL && sig != SIGSTOP) sigaddset(&defaults, sig);
+    /* Every signal, realtime ones included; sigaddset refuses glibc's two
+       internal signals (32 and 33), which posix_spawn sets to SIG_IGN itself. */
+    for (int sig = 1; sig < _NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) (void)sigaddset(&defaults, sig);
     }
     short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     if ((rc = posix_spawnattr_setflags(&attr, flags)) != 0) goto done;
