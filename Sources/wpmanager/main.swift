@@ -136,11 +136,15 @@ extension WPManager {
             Foundation.exit(0)
         } catch {
             let code = exitCode(for: error)
-            if code == .success || code == ExitCode(2) {
+            if code == .success || code == ExitCode(2) || error is ExitCode {
                 exit(withError: error)
             }
             // Usage errors exit 2, as the Go version's flag package did.
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            let message = fullMessage(for: error)
+            let usage =
+                message.lowercased().contains("usage:")
+                ? "" : "\nUsage: " + usageString() + "\n  See 'wpmanager --help' for more."
+            FileHandle.standardError.write(Data((message + usage + "\n").utf8))
             Foundation.exit(2)
         }
     }

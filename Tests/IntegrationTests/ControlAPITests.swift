@@ -3,7 +3,8 @@ import HTTPTypes
 import Testing
 
 /// Every route, body and status code of SPEC §4 against the real binary.
-@Suite(.serialized) struct ControlAPITests {
+extension IntegrationSuite {
+@Suite struct ControlAPITests {
     @Test func listStatusStartListStop() async throws {
         let ws = try Workspace()
         let config = ws.standardConfig(
@@ -253,4 +254,5 @@ import Testing
             #expect(reply.body == "no active tasks\n")
         }
     }
+}
 }

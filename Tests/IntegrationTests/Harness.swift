@@ -273,3 +273,7 @@ func withManager(
     }
     try await manager.finish()
 }
+
+/// Every integration suite runs inside this one, one test at a time: each
+/// test starts its own manager and workers, and the machines have 2 cores.
+@Suite(.serialized) enum IntegrationSuite {}

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Spawn hygiene, output capture and replacement of workers (SPEC §3).
-@Suite(.serialized) struct WorkerTests {
+extension IntegrationSuite {
+@Suite struct WorkerTests {
     @Test func workersStartCleanInTheirOwnProcessGroup() async throws {
         let ws = try Workspace()
         let config = ws.standardConfig(
@@ -151,6 +152,7 @@ import Testing
             #expect(m.process.isRunning)
         }
     }
+}
 }
 
 func SignalName(_ signal: Int32) -> String { String(cString: strsignal(signal)) }
