@@ -6,7 +6,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "wpmanager", targets: ["wpmanager"]),
+        .executable(name: "wpconsole", targets: ["wpconsole"]),
         .library(name: "Supervisor", targets: ["Supervisor"]),
+        .library(name: "KeepAlive", targets: ["KeepAlive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -15,13 +17,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "CShims"),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "KeepAlive", dependencies: ["ZeroMQ"]),
         .target(
             name: "Supervisor",
             dependencies: [
                 "CShims",
+                "ZeroMQ",
+                "KeepAlive",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -47,14 +56,27 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .executableTarget(
+            name: "wpconsole",
+            dependencies: [
+                "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "SupervisorTests",
-            dependencies: ["Supervisor"]
+            dependencies: ["Supervisor", "KeepAlive"]
+        ),
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: ["wpconsole"]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "wpmanager",
+                "wpconsole",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -25,11 +25,19 @@ enum TextFormat {
         return fields.keys.sorted().map { "\($0):\t\(fields[$0]!)\n" }.joined()
     }
 
+    /// Worker-supplied text kept on one line and free of tabs.
+    static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+    }
+
     static func worker(_ w: WorkerStatus, now: Date) -> String {
         let ago = max(0, Int(now.timeIntervalSince(w.lastAliveAt)))
         var line =
             "Task: \(w.task),\tPid: \(w.pid),\tStarted: \(time(w.startedAt)),\tLast alive at: \(time(w.lastAliveAt)) (\(ago) seconds ago)"
         if w.state != "running" { line += ",\tState: \(w.state)" }
+        if let status = w.status { line += ",\tStatus: \(status)" }
+        if let job = w.job { line += ",\tJob: \(oneLine(job))" }
+        if let message = w.message { line += ",\tMessage: \(oneLine(message))" }
         return line + "\n"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KeepAlive
 
 /// A task's status as the API and the console show it.
 public struct TaskStatus: Sendable, Equatable, Codable {
@@ -19,6 +20,12 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     public var lastExit: String?
     /// When the next spawn may happen, while spawns are being held back.
     public var nextSpawnAt: Date?
+    /// How the workers of this run ended.
+    public var exits: ExitCounts
+    /// Valid keep-alives of this run.
+    public var keepAlivesReceived: Int
+    /// Messages naming this task that did not count, by reason (every reason listed).
+    public var keepAlivesDropped: [String: Int]
 
     enum CodingKeys: String, CodingKey {
         case name, running, cardinality
@@ -32,6 +39,9 @@ public struct TaskStatus: Sendable, Equatable, Codable {
         case lastSpawnErrorAt = "last_spawn_error_at"
         case lastExit = "last_exit"
         case nextSpawnAt = "next_spawn_at"
+        case exits
+        case keepAlivesReceived = "keepalives_received"
+        case keepAlivesDropped = "keepalives_dropped"
     }
 }
 
@@ -43,11 +53,17 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
     public var lastAliveAt: Date
     /// `running`, or `stopping` while it is being stopped.
     public var state: String
+    /// Valid keep-alives received from it; nil fields were never sent.
+    public var keepAlives: Int
+    public var status: String?
+    public var job: String?
+    public var message: String?
 
     enum CodingKeys: String, CodingKey {
-        case task, pid, state
+        case task, pid, state, status, job, message
         case startedAt = "started_at"
         case lastAliveAt = "last_alive_at"
+        case keepAlives = "keepalives"
     }
 }
 
@@ -63,14 +79,19 @@ extension PoolStateMachine {
             startedAt: startedAt?.date, lastAliveAt: phase == .running ? (newestBeat ?? startedAt?.date) : nil,
             lastSpawnError: lastSpawnError?.message, lastSpawnErrorAt: lastSpawnError?.at,
             lastExit: lastExit.map { $0.status.description },
-            nextSpawnAt: wait.flatMap { $0 > .zero ? now.advanced(by: $0).date : nil })
+            nextSpawnAt: wait.flatMap { $0 > .zero ? now.advanced(by: $0).date : nil },
+            exits: exits, keepAlivesReceived: keepAlivesReceived,
+            keepAlivesDropped: Dictionary(
+                uniqueKeysWithValues: KeepAliveDrop.allCases.filter { $0 != .unknownTask && $0 != .overload }
+                    .map { ($0.rawValue, drops[$0] ?? 0) }))
     }
 
     func workerStatuses() -> [WorkerStatus] {
         workers.values.sorted { $0.pid < $1.pid }.map {
             WorkerStatus(
                 task: name, pid: $0.pid, startedAt: $0.startedAt.date,
-                lastAliveAt: $0.lastAliveAt ?? $0.startedAt.date, state: $0.isRunning ? "running" : "stopping")
+                lastAliveAt: $0.lastAliveAt ?? $0.startedAt.date, state: $0.isRunning ? "running" : "stopping",
+                keepAlives: $0.keepAlives, status: $0.reportedStatus?.rawValue, job: $0.job, message: $0.message)
         }
     }
 }

@@ -12,15 +12,26 @@ extension Supervisor {
     /// group's graceful shutdown, then stops every worker. `requestShutdown` is called
     /// on the first shutdown signal (it should trigger the service group's
     /// graceful shutdown, which ends in `run` returning).
-    public func run(signals: AsyncStream<Int32>, requestShutdown: @escaping @Sendable () async -> Void) async {
+    public func run(
+        signals: AsyncStream<Int32>, keepAlives: KeepAliveHub?,
+        requestShutdown: @escaping @Sendable () async -> Void
+    ) async {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await signal in signals {
                     await self.handle(signal: signal, requestShutdown: requestShutdown)
                 }
             }
+            if let keepAlives {
+                group.addTask {
+                    for await batch in keepAlives.batches {
+                        await self.receive(batch)
+                    }
+                }
+            }
             try? await gracefulShutdown()
             await self.shutDown()
+            keepAlives?.shutdown()
             group.cancelAll()
         }
     }

@@ -1,6 +1,7 @@
 import CShims
 import Foundation
 import HeapModule
+import KeepAlive
 import Logging
 import ServiceLifecycle
 import SystemPackage
@@ -28,6 +29,8 @@ public actor Supervisor {
     var shutdownSignals = 0
     var autotasksStarted = false
     var forceDeadline: ContinuousClock.Instant?
+    /// Received messages that name no task, by reason.
+    var unattributedDrops: [KeepAliveDrop: Int] = [:]
 
     public init(config: ManagerConfig, spawner: Spawner, logger: Logger) {
         self.config = config
@@ -62,6 +65,7 @@ public actor Supervisor {
                 owners[pid] = task
                 logger.debug("worker spawned", metadata: ["task": "\(task)", "pid": "\(pid)"])
                 let follow = pools[task]!.spawned(pid: pid, now: now)
+                if let stall = pools[task]!.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
                 if !follow.isEmpty { perform(follow, task: task, now: now) }
             } catch {
                 let message = "cannot start \(spec.command): \(error.description)"
@@ -130,7 +134,11 @@ public actor Supervisor {
 
     struct Deadline: Comparable {
         enum Target: Equatable {
+            /// The pool's own deadlines: stop escalation, held-back spawns.
             case pool(String)
+            /// A worker's stall deadline (one entry per worker; moved lazily).
+            case stall(String, pid_t)
+            /// What is left of an exited worker's process group.
             case group(pid_t)
         }
         var at: ContinuousClock.Instant
@@ -138,6 +146,21 @@ public actor Supervisor {
 
         static func < (a: Deadline, b: Deadline) -> Bool { a.at < b.at }
         static func == (a: Deadline, b: Deadline) -> Bool { a.at == b.at && a.target == b.target }
+    }
+
+    private func checkStall(task: String, pid: pid_t, now: Moment) {
+        switch pools[task]?.checkStall(pid: pid, now: now) {
+        case .notDue(let deadline):
+            schedule(.stall(task, pid), at: deadline)
+        case .stalled(let actions):
+            let late = now.instant - (pools[task]?.workers[pid]?.lastAliveInstant ?? now.instant)
+            logger.warning(
+                "worker stalled: no keep-alive for \(late.formatted(.units(allowed: [.seconds, .milliseconds])))",
+                metadata: ["task": "\(task)", "pid": "\(pid)"])
+            perform(actions, task: task, now: now)
+        case .gone, nil:
+            break
+        }
     }
 
     func schedule(_ target: Deadline.Target, at instant: ContinuousClock.Instant) {
@@ -171,6 +194,8 @@ public actor Supervisor {
             case .pool(let name):
                 if scheduled[name] == first.at { scheduled[name] = nil }
                 if let actions = pools[name]?.tick(now: now) { perform(actions, task: name, now: now) }
+            case .stall(let name, let pid):
+                checkStall(task: name, pid: pid, now: now)
             case .group(let pgid):
                 if let killAt = lingeringGroups[pgid], killAt <= now.instant {
                     lingeringGroups[pgid] = nil

@@ -3,6 +3,7 @@ import CShims
 import ControlAPI
 import Foundation
 import Hummingbird
+import KeepAlive
 import Logging
 import ServiceLifecycle
 import Supervisor
@@ -58,8 +59,21 @@ struct WPManager: AsyncParsableCommand {
         raiseOpenFileLimit()
 
         let (listenAddress, port) = (config.listen, config.port)
+        let keepAlives: KeepAliveHub
+        do {
+            keepAlives = try KeepAliveHub(
+                host: config.keepalives.host, inboundPort: config.keepalives.inboundPort,
+                internalPort: config.keepalives.internalPort)
+        } catch {
+            FileHandle.standardError.write(Data("wpmanager: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        logger.notice("keep-alives inbound on \(keepAlives.inboundEndpoint), watchable on \(keepAlives.internalEndpoint)")
+
         let signals = try SignalPipe(Supervisor.handledSignals)
-        let supervisor = Supervisor(config: config, spawner: try Spawner(output: OutputRouter()), logger: logger)
+        let spawner = try Spawner(
+            output: OutputRouter(), environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint])
+        let supervisor = Supervisor(config: config, spawner: spawner, logger: logger)
         let router = ControlRoutes.router(for: supervisor)
         let app = Application(
             router: router,
@@ -72,7 +86,7 @@ struct WPManager: AsyncParsableCommand {
             logger: logger)
 
         let groupBox = Mutex<ServiceGroup?>(nil)
-        let service = SupervisorService(supervisor: supervisor, signals: signals.signals) {
+        let service = SupervisorService(supervisor: supervisor, signals: signals.signals, keepAlives: keepAlives) {
             let group = groupBox.withLock { $0 }
             await group?.triggerGracefulShutdown()
         }
@@ -114,10 +128,11 @@ struct WPManager: AsyncParsableCommand {
 struct SupervisorService: Service {
     let supervisor: Supervisor
     let signals: AsyncStream<Int32>
+    let keepAlives: KeepAliveHub
     let requestShutdown: @Sendable () async -> Void
 
     func run() async throws {
-        await supervisor.run(signals: signals, requestShutdown: requestShutdown)
+        await supervisor.run(signals: signals, keepAlives: keepAlives, requestShutdown: requestShutdown)
     }
 }
 

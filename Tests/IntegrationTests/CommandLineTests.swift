@@ -94,7 +94,7 @@ extension IntegrationSuite {
             let first = ws.standardConfig(tasks: ["Work": Scripts.sleeper])
             try await withManager(ws, config: first) { m in
                 let second = ws.config(
-                    #"{"port": \#(m.port), "path": "\#(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {}}}"#)
+                    #"{"port": \#(m.port), \#(Scripts.anyPorts), "path": "\#(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {}}}"#)
                 let (status, stderr) = try await runManager(["-conf=\(second)"], workspace: ws)
                 #expect(status == 2)
                 #expect(stderr.contains("cannot listen on 127.0.0.1:\(m.port)"), "\(stderr)")

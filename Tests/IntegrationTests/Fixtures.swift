@@ -8,6 +8,8 @@ enum Scripts {
     static let stubborn = "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"
     /// Forks two children of its own and waits.
     static let forker = "#!/bin/sh\nsleep 1000 &\nsleep 1000 &\nwait\n"
+    /// Keep-alive ports picked by the OS, for configs written by hand.
+    static let anyPorts = #""keepalives": {"inbound_port": 0, "internal_port": 0}"#
 }
 
 extension Workspace {
@@ -19,7 +21,7 @@ extension Workspace {
         for (name, script) in tasks { task(name + "Task.sh", script) }
         return config(
             """
-            {"port": 0, "keepalives": {"grace_period": \(grace)}, "path": "\(self.tasks)", "filesuffix": "Task.sh",
+            {"port": 0, "keepalives": {"grace_period": \(grace), "inbound_port": 0, "internal_port": 0}, "path": "\(self.tasks)", "filesuffix": "Task.sh",
              \(extra.isEmpty ? "" : extra + ",") "autotasks": \(autotasks)}
             """)
     }

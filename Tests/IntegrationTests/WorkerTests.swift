@@ -127,7 +127,7 @@ extension IntegrationSuite {
             autotask = #"{"cmd": "/tmp"}"#
         }
         let config = ws.config(
-            #"{"port": 0, "path": "\#(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Broken": \#(autotask), "Good": {}}}"#)
+            #"{"port": 0, \#(Scripts.anyPorts), "path": "\#(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Broken": \#(autotask), "Good": {}}}"#)
         try await withManager(ws, config: config) { m in
             let good = try await m.waitForWorkers("Good", count: 1)
             var reply = try await m.get("/tasks/Broken/start")

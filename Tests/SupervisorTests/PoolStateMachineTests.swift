@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import KeepAlive
+
 @testable import Supervisor
 
 /// Drives the pool state machine with no I/O and a hand-made clock: every
@@ -244,8 +246,10 @@ import Testing
 
     @Test func keepAliveUpdatesOnlyKnownWorkers() {
         var p = running(1)
-        p.keptAlive(pid: 101, now: t(3))
-        p.keptAlive(pid: 999, now: t(3))
+        let first = p.keptAlive(KeepAliveMessage(taskName: "T", pid: 101), now: t(3))
+        let unknown = p.keptAlive(KeepAliveMessage(taskName: "T", pid: 999), now: t(3))
+        #expect(first)
+        #expect(!unknown)
         #expect(p.workers[101]?.lastAliveAt == t(3).date)
         #expect(p.workers.count == 1)
         #expect(p.status(now: t(4)).lastAliveAt == t(3).date)

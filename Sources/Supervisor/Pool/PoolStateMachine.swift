@@ -1,4 +1,5 @@
 import Foundation
+import KeepAlive
 
 /// One task's pool as a pure state machine: events in, actions out, no I/O.
 ///
@@ -25,6 +26,11 @@ public struct PoolStateMachine: Sendable {
     public private(set) var deadWorkers = 0
     /// Workers of the current run that were stopped for missing keep-alives.
     public private(set) var stalledWorkers = 0
+    /// How the workers of the current run ended.
+    public private(set) var exits = ExitCounts()
+    /// Valid keep-alives of the current run, and the messages dropped by reason.
+    public private(set) var keepAlivesReceived = 0
+    public private(set) var drops: [KeepAliveDrop: Int] = [:]
     public private(set) var lastSpawnError: (message: String, at: Date)?
     public private(set) var lastExit: (status: ExitStatus, at: Date)?
     /// No spawn before this instant (set after a failed spawn or a quick death).
@@ -41,6 +47,7 @@ public struct PoolStateMachine: Sendable {
 
     public var name: String { spec.name }
     public var gracePeriod: Duration { .milliseconds(spec.gracePeriodMS) }
+    public var stallTimeout: Duration { .milliseconds(spec.stallTimeoutMS) }
 
     /// Workers that count toward the cardinality.
     public var activeWorkers: Int { workers.values.reduce(0) { $0 + ($1.isRunning ? 1 : 0) } }
@@ -68,6 +75,9 @@ public struct PoolStateMachine: Sendable {
             startedAt = now
             deadWorkers = 0
             stalledWorkers = 0
+            exits = ExitCounts()
+            keepAlivesReceived = 0
+            drops = [:]
             lastSpawnError = nil
             lastExit = nil
             return (.started, reconcile(now: now))
@@ -122,6 +132,7 @@ public struct PoolStateMachine: Sendable {
         if worker.run == run {
             deadWorkers += 1
             lastExit = (status, now.date)
+            exits.count(ExitCounts.kind(of: worker, status: status))
         }
         guard phase == .running else { return [] }
         if worker.isRunning, now.instant < worker.startedAt.instant.advanced(by: Self.respawnInterval) {
@@ -157,9 +168,52 @@ public struct PoolStateMachine: Sendable {
         return actions
     }
 
-    /// A valid keep-alive arrived from `pid` (issue 3 feeds this).
-    public mutating func keptAlive(pid: pid_t, now: Moment) {
-        workers[pid]?.lastAliveAt = now.date
+    /// A valid keep-alive arrived from `pid`, a worker of this pool. Returns
+    /// whether it was the worker's first.
+    @discardableResult
+    public mutating func keptAlive(_ message: KeepAliveMessage, now: Moment) -> Bool {
+        guard var worker = workers[message.pid] else { return false }
+        worker.lastAliveAt = now.date
+        worker.lastAliveInstant = now.instant
+        if let status = message.status { worker.reportedStatus = status }
+        if let job = message.job { worker.job = job }
+        if let text = message.message { worker.message = text }
+        worker.keepAlives += 1
+        workers[message.pid] = worker
+        if worker.run == run { keepAlivesReceived += 1 }
+        return worker.keepAlives == 1
+    }
+
+    /// A message naming this task did not count.
+    public mutating func dropped(_ reason: KeepAliveDrop) {
+        drops[reason, default: 0] += 1
+    }
+
+    /// When `pid` stalls if no keep-alive comes: its last keep-alive (or its
+    /// start) plus `stall_timeout`. Nil unless it is a running worker.
+    public func stallDeadline(of pid: pid_t) -> ContinuousClock.Instant? {
+        guard let worker = workers[pid], worker.isRunning else { return nil }
+        return (worker.lastAliveInstant ?? worker.startedAt.instant).advanced(by: stallTimeout)
+    }
+
+    public enum StallCheck: Equatable {
+        /// Not a running worker (any more): nothing to watch.
+        case gone
+        /// Alive: look again at this deadline.
+        case notDue(ContinuousClock.Instant)
+        /// Stalled: stopped and (if the pool runs) replaced.
+        case stalled([PoolAction])
+    }
+
+    /// The stall deadline of `pid` may have passed.
+    public mutating func checkStall(pid: pid_t, now: Moment) -> StallCheck {
+        guard let deadline = stallDeadline(of: pid) else { return .gone }
+        guard deadline <= now.instant else { return .notDue(deadline) }
+        workers[pid]?.stalled = true
+        if workers[pid]?.run == run { stalledWorkers += 1 }
+        var actions = [terminate(pid, now: now)]
+        if phase == .running { actions += reconcile(now: now) }
+        return .stalled(actions)
     }
 
     // MARK: helpers

@@ -1,4 +1,5 @@
 import Foundation
+import KeepAlive
 
 /// What a pool knows of one of its worker processes.
 public struct WorkerRecord: Sendable, Equatable {
@@ -19,7 +20,17 @@ public struct WorkerRecord: Sendable, Equatable {
     public let startedAt: Moment
     /// Wall-clock time of its last valid keep-alive, if any came.
     public var lastAliveAt: Date?
+    /// Monotonic time of the same keep-alive: its stall deadline counts from here.
+    public var lastAliveInstant: ContinuousClock.Instant?
     public var state: State
+    /// What the worker last said about itself (extension fields).
+    public var reportedStatus: KeepAliveMessage.Status?
+    public var job: String?
+    public var message: String?
+    /// Valid keep-alives received from it.
+    public var keepAlives = 0
+    /// Stopped because it stalled.
+    public var stalled = false
 
     public var isRunning: Bool { state == .running }
 }

@@ -1,5 +1,6 @@
 import CShims
 import Foundation
+import KeepAlive
 import SystemPackage
 
 /// Starts worker processes with `posix_spawn` (see `wpm_spawn` for the
@@ -9,11 +10,15 @@ public final class Spawner: Sendable {
     private let output: OutputRouter
     private let baseEnvironment: [String]
 
-    public init(output: OutputRouter) throws {
+    /// `environment` is added to the manager's own for every worker (after
+    /// any `WPM_` variable the manager itself was given is removed).
+    public init(output: OutputRouter, environment: [String: String] = [:]) throws {
         self.devNull = try FileDescriptor.open("/dev/null", .readWrite, options: [.closeOnExec])
         self.output = output
-        self.baseEnvironment = ProcessInfo.processInfo.environment
+        self.baseEnvironment =
+            ProcessInfo.processInfo.environment
             .filter { !$0.key.hasPrefix(WorkerEnvironment.prefix) }
+            .merging(environment) { _, new in new }
             .map { "\($0.key)=\($0.value)" }
     }
 
@@ -46,14 +51,12 @@ public final class Spawner: Sendable {
     }
 }
 
-/// The variables every worker finds in its environment.
-public enum WorkerEnvironment {
+/// The variables every worker finds in its environment (see `KeepAliveEnvironment`).
+enum WorkerEnvironment {
     static let prefix = "WPM_"
-    /// The name of the task the worker belongs to.
-    public static let taskName = "WPM_TASK_NAME"
 
     static func variables(for spec: TaskSpec) -> [String] {
-        ["\(taskName)=\(spec.name)"]
+        ["\(KeepAliveEnvironment.taskName)=\(spec.name)"]
     }
 }
 

@@ -1,0 +1,37 @@
+import Foundation
+import KeepAlive
+
+/// Keep-alives received by the hub, matched to workers (SPEC §2): frame 0
+/// and the JSON task name must name the task exactly, and the pid must be a
+/// live worker of that task. Everything else is counted by reason.
+extension Supervisor {
+    public func receive(_ batch: [KeepAliveHub.Item]) {
+        let now = Moment.now()
+        for item in batch {
+            switch item.result {
+            case .success(let message):
+                let task = message.taskName
+                guard pools[task] != nil else {
+                    unattributedDrops[.unknownTask, default: 0] += 1
+                    continue
+                }
+                switch owners[message.pid] {
+                case task:
+                    if pools[task]!.keptAlive(message, now: now) {
+                        logger.debug("first keep-alive", metadata: ["task": "\(task)", "pid": "\(message.pid)"])
+                    }
+                case nil:
+                    pools[task]!.dropped(.unknownPid)
+                default:
+                    pools[task]!.dropped(.wrongTask)
+                }
+            case .failure(let reason):
+                if let topic = item.topic, pools[topic] != nil {
+                    pools[topic]!.dropped(reason)
+                } else {
+                    unattributedDrops[reason == .wrongTask ? .unknownTask : reason, default: 0] += 1
+                }
+            }
+        }
+    }
+}
