@@ -77,6 +77,8 @@ let package = Package(
             dependencies: [
                 "wpmanager",
                 "wpconsole",
+                "ZeroMQ",
+                "KeepAlive",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

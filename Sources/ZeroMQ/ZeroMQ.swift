@@ -142,12 +142,16 @@ public final class ZMQSocket {
             }
             flags = 0  // the rest of a message is already there
             let size = zmq_msg_size(&part)
-            message.frameCount += 1
-            if size > maxFrameSize { message.oversized = true }
-            if message.frames.count < maxFrames, size <= maxFrameSize {
-                let data = zmq_msg_data(&part)!
-                message.frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+            if message.frames.count < maxFrames {
+                if size > maxFrameSize {
+                    message.oversizedFrames.append(message.frameCount)
+                    message.frames.append([])
+                } else {
+                    let data = zmq_msg_data(&part)!
+                    message.frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+                }
             }
+            message.frameCount += 1
             more = zmq_msg_more(&part) != 0
         }
         return message
@@ -172,12 +176,13 @@ public struct ZMQHandOff: @unchecked Sendable {
 
 /// A received multi-part message.
 public struct ZMQMessage: Sendable {
-    /// The frames kept (see `receive`).
+    /// The first frames (see `receive`); an oversized one is kept empty.
     public var frames: [[UInt8]] = []
     /// How many frames the message had in all.
     public var frameCount = 0
-    /// Whether a frame was larger than allowed (and not kept).
-    public var oversized = false
+    /// Indices of the kept frames that were larger than allowed.
+    public var oversizedFrames: [Int] = []
+    public var oversized: Bool { !oversizedFrames.isEmpty }
 }
 
 /// Runs libzmq's proxy between two sockets on the calling thread until the

@@ -131,6 +131,8 @@ final class Manager: @unchecked Sendable {
     let stderr = OutputBuffer()
     let workspace: Workspace
     private(set) var port = 0
+    /// Where workers send keep-alives (`tcp://127.0.0.1:PORT`).
+    private(set) var keepAliveEndpoint = ""
     var host = "127.0.0.1"
 
     /// Starts `wpmanager -conf=CONFIG` and waits until its HTTP API listens.
@@ -166,6 +168,10 @@ final class Manager: @unchecked Sendable {
         guard found, let line = stderr.lines.first(where: { $0.contains(marker) }) else {
             if process.isRunning { kill(pid, SIGKILL) }
             throw HarnessError("wpmanager did not start listening:\n\(stderr.text)")
+        }
+        let inbound = "keep-alives inbound on "
+        if let zmqLine = stderr.lines.first(where: { $0.contains(inbound) }) {
+            keepAliveEndpoint = String(zmqLine.components(separatedBy: inbound)[1].prefix { $0 != "," })
         }
         let address = line.components(separatedBy: marker)[1]
         port = Int(address.split(separator: ":").last ?? "") ?? 0

@@ -276,3 +276,70 @@ import KeepAlive
         #expect(stopped.stoppingWorkers == 1)
     }
 }
+
+/// Stall detection: (worker state) × (keep-alive, deadline) decided.
+@Suite struct PoolStallTests {
+    let origin = Moment.now()
+    func t(_ seconds: Double) -> Moment { origin.advanced(by: .milliseconds(Int(seconds * 1000))) }
+
+    func running(_ count: Int, stall: Int = 1000, grace: Int = 500) -> PoolStateMachine {
+        var p = PoolStateMachine(
+            spec: TaskSpec(name: "T", command: "/bin/true", cardinality: count, stallTimeoutMS: stall, gracePeriodMS: grace))
+        _ = p.start(now: t(0))
+        for i in 0..<count { _ = p.spawned(pid: pid_t(101 + i), now: t(0)) }
+        return p
+    }
+
+    @Test func deadlineCountsFromStartThenFromTheLastKeepAlive() {
+        var p = running(1)
+        #expect(p.stallDeadline(of: 101) == t(1).instant)
+        p.keptAlive(KeepAliveMessage(taskName: "T", pid: 101), now: t(0.7))
+        #expect(p.stallDeadline(of: 101) == t(1.7).instant)
+        #expect(p.checkStall(pid: 101, now: t(1)) == .notDue(t(1.7).instant))
+    }
+
+    @Test func aSilentWorkerIsStoppedCountedAndReplaced() {
+        var p = running(2)
+        let check = p.checkStall(pid: 101, now: t(1))
+        #expect(check == .stalled([.signal(pid: 101, .terminate), .spawn(count: 1)]))
+        #expect(p.stalledWorkers == 1)
+        #expect(p.workers[101]?.state == .terminating(killAt: t(1.5).instant))
+        _ = p.spawned(pid: 201, now: t(1))
+        // Then SIGKILL after the grace period, and its exit is counted as stalled.
+        #expect(p.tick(now: t(1.5)) == [.signal(pid: 101, .kill)])
+        _ = p.exited(pid: 101, status: .signaled(signal: SIGKILL, coreDumped: false), now: t(1.6))
+        #expect(p.exits.stalled == 1)
+        #expect(p.deadWorkers == 1)
+    }
+
+    @Test func workersThatAreNotRunningAreNotWatched() {
+        var p = running(2)
+        _ = p.setCardinality(1, now: t(0.5))  // 102 terminating
+        #expect(p.checkStall(pid: 102, now: t(5)) == .gone)
+        #expect(p.checkStall(pid: 999, now: t(5)) == .gone)
+        _ = p.stop(now: t(0.6))
+        #expect(p.checkStall(pid: 101, now: t(5)) == .gone)
+    }
+
+    @Test func aStallOfAPoolScaledToZeroSpawnsNothing() {
+        var p = running(1)
+        _ = p.setCardinality(0, now: t(0.1))
+        #expect(p.checkStall(pid: 101, now: t(2)) == .gone)
+    }
+
+    @Test func exitKinds() {
+        var p = running(5)
+        p.keptAlive(KeepAliveMessage(taskName: "T", pid: 101, status: .stopping), now: t(0.1))
+        _ = p.exited(pid: 101, status: .signaled(signal: SIGKILL, coreDumped: false), now: t(2))
+        _ = p.exited(pid: 102, status: .exited(code: 0), now: t(2))
+        _ = p.exited(pid: 103, status: .exited(code: 2), now: t(2))
+        _ = p.exited(pid: 104, status: .signaled(signal: SIGSEGV, coreDumped: true), now: t(2))
+        _ = p.setCardinality(0, now: t(2))
+        _ = p.exited(pid: 105, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(2.1))
+        var expected = ExitCounts()
+        expected.clean = 3
+        expected.crashed = 1
+        expected.signaled = 1
+        #expect(p.exits == expected)
+    }
+}

@@ -15,7 +15,7 @@ public final class KeepAliveHub: Sendable {
 
         init(_ message: ZMQMessage) {
             let first = message.frames.first.flatMap { String(validating: $0, as: UTF8.self) }
-            topic = message.oversized ? nil : first
+            topic = message.oversizedFrames.first == 0 ? nil : first
             result = KeepAliveMessage.decode(message.frames, oversized: message.oversized)
         }
     }
