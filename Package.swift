@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "wpmanager", targets: ["wpmanager"]),
         .executable(name: "wpconsole", targets: ["wpconsole"]),
+        .executable(name: "wpkeepalive", targets: ["wpkeepalive"]),
         .library(name: "Supervisor", targets: ["Supervisor"]),
         .library(name: "KeepAlive", targets: ["KeepAlive"]),
     ],
@@ -64,6 +65,28 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .executableTarget(
+            name: "wpkeepalive",
+            dependencies: [
+                "KeepAlive", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The example Swift worker (resources/examples/swift).
+        .executableTarget(
+            name: "example-worker",
+            dependencies: ["KeepAlive"],
+            path: "resources/examples/swift"
+        ),
+        // Figures the issues name: `swift run -c release wpm-bench` (see README).
+        .executableTarget(
+            name: "wpm-bench",
+            dependencies: [
+                "ZeroMQ", "KeepAlive",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/wpm-bench"
+        ),
         .testTarget(
             name: "SupervisorTests",
             dependencies: ["Supervisor", "KeepAlive"]
@@ -77,6 +100,8 @@ let package = Package(
             dependencies: [
                 "wpmanager",
                 "wpconsole",
+                "wpkeepalive",
+                "example-worker",
                 "ZeroMQ",
                 "KeepAlive",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
