@@ -2,16 +2,28 @@
 # Command 2 of the README: installs what is missing, builds everything with
 # the tests and runs them. Extra arguments go to `swift test`, e.g.
 #   scripts/test.sh --filter ConfigLoaderTests
-# Fails when a test fails or when a wpmanager process started during the run
-# is still running afterwards.
+# Fails when a test fails or when a wpmanager process of this checkout
+# (its binary under ./.build) started during the run is still running
+# afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
-# wpmanager processes that were already running (say, scripts/run-example.sh
-# in another terminal) are not the tests' business.
-before=" $({ pgrep -x wpmanager || true; } | tr '\n' ' ') "
+# The wpmanager processes of this checkout: their binary is under ./.build
+# (a wpmanager of another checkout or install is not ours to judge).
+build_dir="$(pwd -P)/.build/"
+ours() {
+    local pid exe
+    for pid in $(pgrep -x wpmanager || true); do
+        exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+        [[ "$exe" == "$build_dir"* ]] && echo "$pid"
+    done
+    return 0
+}
+# Those already running (say, scripts/run-example.sh in another terminal) are
+# not the tests' business.
+before=" $(ours | tr '\n' ' ') "
 
 echo "==> swift build --build-tests" >&2
 swift build --build-tests
@@ -23,7 +35,7 @@ swift test "$@"
 leftover=()
 for _ in 1 2 3 4 5 6 7 8 9 10; do
     leftover=()
-    for pid in $(pgrep -x wpmanager || true); do
+    for pid in $(ours); do
         [[ "$before" == *" $pid "* ]] || leftover+=("$pid")
     done
     [[ ${#leftover[@]} -eq 0 ]] && break
