@@ -1,0 +1,89 @@
+/// One console command, parsed and checked (SPEC §5): what the operator asked
+/// for, with every argument it needs.
+enum Command: Equatable, Sendable {
+    /// `open|connect HOST[:PORT][,HOST[:PORT]...]`
+    case open([HostAddress])
+    /// `ls|list`
+    case list
+    /// `st|status [TASK]`
+    case status(task: String?)
+    /// `start TASK`
+    case start(task: String)
+    /// `stop [TASK]`
+    case stop(task: String?)
+    /// `set TASK cardinality N`
+    case set(task: String, setting: Setting, value: Int)
+    /// `lw|listworkers TASK`
+    case listWorkers(task: String)
+    /// `help|h [COMMAND]`
+    case help(topic: CommandName?)
+    /// `quit|exit`
+    case quit
+}
+
+/// What `set` can change. The manager knows only one setting.
+enum Setting: String, Equatable, Sendable, CaseIterable {
+    case cardinality
+}
+
+/// The commands by name: every spelling (the Go console's aliases), usage and
+/// a one-line summary. The parser, the completer and `help` all read this.
+enum CommandName: String, CaseIterable, Sendable {
+    case open, list, status, start, stop, set, listWorkers, help, quit
+
+    /// Every spelling that names this command, the usual one first.
+    var spellings: [String] {
+        switch self {
+        case .open: ["open", "connect"]
+        case .list: ["ls", "list"]
+        case .status: ["status", "st"]
+        case .start: ["start"]
+        case .stop: ["stop"]
+        case .set: ["set"]
+        case .listWorkers: ["lw", "listworkers"]
+        case .help: ["help", "h"]
+        case .quit: ["quit", "exit"]
+        }
+    }
+
+    /// The arguments, as `help` and the error messages show them.
+    var arguments: String {
+        switch self {
+        case .open: "HOST[:PORT][,HOST[:PORT]...]"
+        case .list, .quit: ""
+        case .status, .stop: "[TASK]"
+        case .start, .listWorkers: "TASK"
+        case .set: "TASK cardinality N"
+        case .help: "[COMMAND]"
+        }
+    }
+
+    var usage: String {
+        let names = spellings.joined(separator: "|")
+        return arguments.isEmpty ? names : names + " " + arguments
+    }
+
+    var summary: String {
+        switch self {
+        case .open: "connect to one manager, or to several (each command then goes to all of them)"
+        case .list: "list the names of all tasks"
+        case .status: "show the status of every running task, or of TASK"
+        case .start: "start TASK"
+        case .stop: "stop every task, or TASK"
+        case .set: "change the number of workers of TASK"
+        case .listWorkers: "list the workers of TASK"
+        case .help: "show this help, or the help of COMMAND"
+        case .quit: "leave the console (so does Ctrl-D)"
+        }
+    }
+
+    /// Every spelling of every command, sorted: what Tab completes first.
+    static let allSpellings: [String] = allCases.flatMap(\.spellings).sorted()
+
+    /// The command a word names (case does not matter), if any.
+    init?(spelling: String) {
+        let word = spelling.lowercased()
+        guard let name = Self.allCases.first(where: { $0.spellings.contains(word) }) else { return nil }
+        self = name
+    }
+}
