@@ -153,9 +153,9 @@ public actor Supervisor {
         case .notDue(let deadline):
             schedule(.stall(task, pid), at: deadline)
         case .stalled(let actions):
-            let late = now.instant - (pools[task]?.workers[pid]?.lastAliveInstant ?? now.instant)
+            let silence = now.instant - (pools[task]?.workers[pid]?.lastAliveInstant ?? pools[task]?.workers[pid]?.startedAt.instant ?? now.instant)
             logger.warning(
-                "worker stalled: no keep-alive for \(late.formatted(.units(allowed: [.seconds, .milliseconds])))",
+                "worker stalled: no keep-alive for \(silence.milliseconds) ms",
                 metadata: ["task": "\(task)", "pid": "\(pid)"])
             perform(actions, task: task, now: now)
         case .gone, nil:
@@ -178,7 +178,7 @@ public actor Supervisor {
         timer?.cancel()
         timerAt = next
         timer = Task { [weak self] in
-            try? await Task.sleep(until: next, clock: .continuous)
+            try? await Task.sleep(until: next, tolerance: .zero, clock: .continuous)
             if Task.isCancelled { return }
             await self?.fireDeadlines()
         }

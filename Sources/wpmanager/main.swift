@@ -80,7 +80,9 @@ struct WPManager: AsyncParsableCommand {
             configuration: .init(address: .hostname(config.listen, port: config.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
-                logger.notice("HTTP control API listening on \(address?.ipAddress ?? listenAddress):\(address?.port ?? port)")
+                let host = address?.ipAddress ?? listenAddress
+                let shown = host.contains(":") ? "[\(host)]" : host
+                logger.notice("HTTP control API listening on \(shown):\(address?.port ?? port)")
                 await supervisor.startAutotasks()
             },
             logger: logger)

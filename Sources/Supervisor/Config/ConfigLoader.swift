@@ -9,7 +9,7 @@ public enum ConfigLoader {
     static let keepAliveKeys: Set<String> = ["host", "inbound_port", "internal_port", "stall_timeout", "grace_period"]
     static let autotaskKeys: Set<String> = ["cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period"]
 
-    /// Loads and validates `file`. `listenOverride` (the `--listen` flag) wins over the config's `listen`.
+    /// Loads and validates `file`.
     public static func load(file: String) throws(ConfigError) -> ManagerConfig {
         let data: Data
         do {
@@ -210,7 +210,7 @@ struct Reader {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            throw fail("path", "\"\(path)\" cannot be listed: \(String(cString: strerror(EACCES)))")
+            throw fail("path", "\"\(path)\" cannot be listed: \(error.localizedDescription)")
         }
         var tasks: [TaskSpec] = []
         for file in names.sorted() where !file.hasPrefix(".") && file.hasSuffix(suffix) && file.count > suffix.count {

@@ -22,5 +22,8 @@ public struct Moment: Sendable, Equatable {
 }
 
 extension Duration {
-    static func ms(_ milliseconds: Int) -> Duration { .milliseconds(milliseconds) }
+    /// Whole milliseconds, rounded down.
+    public var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
 }

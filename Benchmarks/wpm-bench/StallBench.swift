@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import KeepAlive
+import ZeroMQ
+
+/// 1000 workers beat every second; some fall silent. How late after its
+/// stall deadline does each silent worker get its SIGTERM?
+struct StallBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stall", abstract: "Lateness of SIGTERM after the stall deadline (issue 3: p99 ≤ 10 ms).")
+
+    @Option(help: "Workers in the pool.") var workers = 1000
+    @Option(help: "Workers that fall silent per round.") var silent = 50
+    @Option(help: "Rounds (each silences a new set).") var rounds = 3
+    @Option(help: "stall_timeout in ms.") var stallTimeout = 3000
+    @Option(help: "Write the results as JSON here.") var json = "bench-stall.json"
+    @Flag(help: "Print the manager's stall log lines.") var verbose = false
+
+    func run() throws {
+        let dir = NSTemporaryDirectory() + "wpm-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/tasks", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try compileC("stall-worker", into: dir + "/tasks")
+        let out = dir + "/events"
+        let config = dir + "/config.json"
+        try """
+        {"port": 0, "max_cardinality": \(max(workers, 10000)),
+         "keepalives": {"inbound_port": 0, "internal_port": 0, "stall_timeout": \(stallTimeout), "grace_period": 1000},
+         "path": "\(dir)/tasks", "filesuffix": "-worker", "autotasks": {"stall": {"cardinality": \(workers)}}}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+
+        let manager = try BenchManager(config: config, environment: ["STALL_BENCH_EVENTS": out])
+        defer { manager.stop() }
+        let endpoint = String(try manager.wait(for: "keep-alives inbound on ").prefix { $0 != "," })
+        let events = EventFile(path: out)
+
+        // Connect as a publisher and wait for the manager's subscription.
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .xpub)
+        try socket.set(ZMQOption.sendHighWaterMark, Int32(1_000_000))
+        try socket.connect(endpoint)
+        guard try socket.poll(timeout: 20_000), try socket.receive(wait: false) != nil else {
+            throw BenchError("no subscription from \(endpoint)")
+        }
+
+        var lastBeat: [Int32: Int64] = [:]  // pid -> monotonic ns of its last keep-alive
+        var silenced: [Int32: Int64] = [:]  // pid -> stall deadline (ns)
+        var lateness: [Double] = []
+        var falseStalls = 0
+        func beatAll() throws {
+            for pid in events.started where silenced[pid] == nil && events.terminated[pid] == nil {
+                try socket.send(KeepAliveMessage(taskName: "stall", pid: pid).frames())
+                lastBeat[pid] = monotonicNanos()
+            }
+        }
+        // Wait for the pool, beating as it comes up.
+        let upBy = Date().addingTimeInterval(120)
+        while events.started.count < workers {
+            events.refresh()
+            try beatAll()
+            guard Date() < upBy else { throw BenchError("only \(events.started.count) workers started") }
+            usleep(100_000)
+        }
+        for _ in 0..<2 {  // warm-up: two rounds of beats
+            try beatAll()
+            sleep(1)
+            events.refresh()
+        }
+        let stall = Int64(stallTimeout) * 1_000_000
+        for _ in 0..<rounds {
+            let candidates = events.started.filter { silenced[$0] == nil && events.terminated[$0] == nil && lastBeat[$0] != nil }
+            for pid in candidates.shuffled().prefix(silent) { silenced[pid] = lastBeat[pid]! + stall }
+            let roundEnd = Date().addingTimeInterval(Double(stallTimeout) / 1000 + 15)
+            while Date() < roundEnd {
+                events.refresh()
+                if silenced.keys.allSatisfy({ events.terminated[$0] != nil }) { break }
+                try beatAll()
+                // Beat every second, in 100 ms steps to notice the SIGTERMs.
+                for _ in 0..<10 {
+                    usleep(100_000)
+                    events.refresh()
+                }
+            }
+        }
+        events.refresh()
+        for (pid, deadline) in silenced {
+            guard let at = events.terminated[pid] else { continue }
+            lateness.append(Double(at - deadline) / 1e6)
+        }
+        for pid in events.terminated.keys where silenced[pid] == nil && events.started.contains(pid) {
+            // A worker we kept beating got SIGTERM: a false stall (replacements
+            // that came up during a round and were never beaten don't count).
+            if let beat = lastBeat[pid], events.terminated[pid]! < beat + stall { falseStalls += 1 }
+        }
+        if verbose {
+            for line in manager.stderr.split(separator: "\n") where line.contains("stalled") { print(line) }
+        }
+        let missed = silenced.count - lateness.count
+        lateness.sort()
+        let p50 = percentile(lateness, 50), p99 = percentile(lateness, 99), worst = lateness.last ?? .nan
+        printTable([
+            ["workload", "samples", "p50 ms", "p99 ms", "max ms", "missed", "false stalls", "target"],
+            [
+                "stall (\(workers) workers, \(silent)×\(rounds) silent)", "\(lateness.count)", String(format: "%.2f", p50),
+                String(format: "%.2f", p99), String(format: "%.2f", worst), "\(missed)", "\(falseStalls)", "p99 ≤ 10 ms",
+            ],
+        ])
+        let result: [String: Any] = [
+            "workload": "stall", "workers": workers, "silent_per_round": silent, "rounds": rounds,
+            "stall_timeout_ms": stallTimeout, "samples": lateness.count, "p50_ms": p50, "p99_ms": p99, "max_ms": worst,
+            "missed": missed, "false_stalls": falseStalls,
+        ]
+        try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: json))
+        socket.close()
+    }
+}
+
+/// The `start PID NS` / `term PID NS` lines the workers append.
+final class EventFile {
+    let path: String
+    private var offset: UInt64 = 0
+    private var partial = ""
+    private(set) var started: [Int32] = []
+    private(set) var terminated: [Int32: Int64] = [:]
+
+    init(path: String) { self.path = path }
+
+    func refresh() {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: offset)
+        let data = handle.readDataToEndOfFile()
+        offset += UInt64(data.count)
+        let text = partial + String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        partial = String(lines.removeLast())
+        for line in lines {
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, let pid = Int32(parts[1]), let ns = Int64(parts[2]) else { continue }
+            if parts[0] == "start" { started.append(pid) } else { terminated[pid] = ns }
+        }
+    }
+}
