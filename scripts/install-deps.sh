@@ -20,6 +20,19 @@ installed() {
     [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
 }
 
+# The Python example worker runs under whichever `python3` comes first on
+# PATH, which may be another build than Debian's (pyenv, say) and so not see
+# python3-zmq: give that one pyzmq from PyPI. Not fatal: the tests also try
+# /usr/bin/python3, and say what is missing when neither can import zmq.
+pyzmq_for_path_python3() {
+    command -v python3 >/dev/null 2>&1 || return 0
+    python3 -c 'import zmq' 2>/dev/null && return 0
+    echo "install-deps: $(command -v python3) cannot import zmq: pip install pyzmq" >&2
+    python3 -m pip install --quiet --disable-pip-version-check pyzmq >&2 ||
+        echo "install-deps: notice: pip install pyzmq failed; the Python example needs /usr/bin/python3" >&2
+}
+trap pyzmq_for_path_python3 EXIT  # whichever way this script ends
+
 missing=()
 for package in "${packages[@]}"; do
     installed "$package" || missing+=("$package")
