@@ -2,6 +2,7 @@
 #define WPM_CREADLINE_SHIM_H
 #include <stdio.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +63,19 @@ static inline int wpc_route_signal_to_pipe(int signal_number, int write_fd) {
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
     return sigaction(signal_number, &action, NULL);
+}
+
+/* Unblocks SIGINT, SIGTERM, SIGHUP and SIGWINCH in the calling thread: a
+   parent may have left them blocked (a thread's mask is inherited across
+   exec), and the console must see Ctrl-C. Call from the main thread first. */
+static inline int wpc_unblock_console_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGWINCH);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* Restores the default action of `signal_number`. */

@@ -22,6 +22,9 @@ struct ManagerClient: Sendable {
         var configuration = HTTPClient.Configuration(
             timeout: .init(connect: Self.connectTimeout),
             proxy: nil)
+        // A refused connection is an answer: the manager is down. (By default
+        // the pool retries until the connect timeout.)
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

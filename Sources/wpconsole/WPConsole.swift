@@ -1,4 +1,5 @@
 import ArgumentParser
+import CReadline
 import Foundation
 
 /// `wpconsole`: the interactive console of one or more managers (SPEC §5).
@@ -42,7 +43,11 @@ struct WPConsole: AsyncParsableCommand {
         } catch {
             throw ValidationError("-host: \(error)")
         }
+        // Everything from the first word that is no option of ours on is the
+        // one-shot command (so `set T cardinality -1` reaches the parser);
+        // help and unknown options can land there too.
         if let first = command.first, first.hasPrefix("-") {
+            if ["-h", "--help", "-help"].contains(first) { throw CleanExit.helpRequest(self) }
             throw ValidationError("Unknown option '\(first)'")
         }
         do {
@@ -107,6 +112,8 @@ extension WPConsole {
     /// Like ArgumentParser's `main`, but usage errors exit with status 2
     /// (as wpmanager's do, and the Go tools' flag package did).
     static func main() async {
+        // Still on the main thread: threads started from here on inherit it.
+        _ = wpc_unblock_console_signals()
         do {
             let command = try parseAsRoot()
             guard let console = command as? WPConsole else {

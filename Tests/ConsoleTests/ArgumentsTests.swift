@@ -62,6 +62,12 @@ import Testing
         #expect(Self.error(["-host"]).contains("host"))  // no value
     }
 
+    @Test(arguments: ["-h", "--help", "-help"])
+    func helpIsAskedForNotAnUnknownOption(flag: String) {
+        #expect(throws: CleanExit.self) { try WPConsole.parseAsRoot([flag]) }
+        #expect(throws: CleanExit.self) { try WPConsole.parseAsRoot(["-host=a:1", flag]) }
+    }
+
     @Test func usageErrorsExitWithStatus2() {
         // wpconsole's main maps every usage error to 2 (see WPConsole.main).
         #expect(WPConsole.exitStatus(for: ValidationError("x")) == 2)
