@@ -43,59 +43,81 @@ struct StallBench: ParsableCommand {
             throw BenchError("no subscription from \(endpoint)")
         }
 
-        var lastBeat: [Int32: Int64] = [:]  // pid -> monotonic ns of its last keep-alive
-        var silenced: [Int32: Int64] = [:]  // pid -> stall deadline (ns)
+        // Per live worker: when it was last beaten; silenced ones: their stall
+        // deadline. Pids are reused (pid_max may be small), so events are
+        // applied in order, one incarnation at a time.
+        var alive: Set<Int32> = []
+        var lastBeat: [Int32: Int64] = [:]
+        var startedAt: [Int32: Int64] = [:]
+        var beats: [Int32: Int] = [:]
+        var silenced: [Int32: Int64] = [:]
         var lateness: [Double] = []
         var falseStalls = 0
-        func beatAll() throws {
-            for pid in events.started where silenced[pid] == nil && events.terminated[pid] == nil {
+        var silencedCount = 0
+        let stall = Int64(stallTimeout) * 1_000_000
+        func refresh() {
+            for event in events.read() {
+                if event.start {
+                    alive.insert(event.pid)
+                    lastBeat[event.pid] = nil
+                    startedAt[event.pid] = event.ns
+                    beats[event.pid] = 0
+                    continue
+                }
+                alive.remove(event.pid)
+                if let deadline = silenced.removeValue(forKey: event.pid) {
+                    lateness.append(Double(event.ns - deadline) / 1e6)
+                } else if let beat = lastBeat[event.pid], event.ns < beat + stall {
+                    // A worker we kept beating got SIGTERM.
+                    falseStalls += 1
+                    if verbose { print("false stall: pid \(event.pid) SIGTERM \((event.ns - beat) / 1_000_000) ms after its last beat, \((event.ns - startedAt[event.pid]!) / 1_000_000) ms after its start, \(beats[event.pid]!) beats") }
+                }
+                lastBeat[event.pid] = nil
+            }
+        }
+        /// Beats for the live, not silenced workers of one tenth of the pids
+        /// (`slice` 0...9), or all of them: workers beat at their own pace,
+        /// not all in the same millisecond.
+        func beatAll(slice: Int32? = nil) throws {
+            for pid in alive where silenced[pid] == nil {
+                if let slice, pid % 10 != slice { continue }
                 try socket.send(KeepAliveMessage(taskName: "stall", pid: pid).frames())
                 lastBeat[pid] = monotonicNanos()
+                beats[pid, default: 0] += 1
             }
         }
         // Wait for the pool, beating as it comes up.
         let upBy = Date().addingTimeInterval(120)
-        while events.started.count < workers {
-            events.refresh()
+        while alive.count < workers {
+            refresh()
             try beatAll()
-            guard Date() < upBy else { throw BenchError("only \(events.started.count) workers started") }
+            guard Date() < upBy else { throw BenchError("only \(alive.count) workers started") }
             usleep(100_000)
         }
         for _ in 0..<2 {  // warm-up: two rounds of beats
             try beatAll()
             sleep(1)
-            events.refresh()
+            refresh()
         }
-        let stall = Int64(stallTimeout) * 1_000_000
         for _ in 0..<rounds {
-            let candidates = events.started.filter { silenced[$0] == nil && events.terminated[$0] == nil && lastBeat[$0] != nil }
+            let candidates = alive.filter { silenced[$0] == nil && lastBeat[$0] != nil }
             for pid in candidates.shuffled().prefix(silent) { silenced[pid] = lastBeat[pid]! + stall }
+            silencedCount += min(silent, candidates.count)
             let roundEnd = Date().addingTimeInterval(Double(stallTimeout) / 1000 + 15)
-            while Date() < roundEnd {
-                events.refresh()
-                if silenced.keys.allSatisfy({ events.terminated[$0] != nil }) { break }
-                try beatAll()
-                // Beat every second, in 100 ms steps to notice the SIGTERMs.
-                for _ in 0..<10 {
+            while Date() < roundEnd, !silenced.isEmpty {
+                // Each worker beats once a second, a tenth of them every 100 ms.
+                for slice in Int32(0)..<10 {
+                    try beatAll(slice: slice)
                     usleep(100_000)
-                    events.refresh()
+                    refresh()
                 }
             }
         }
-        events.refresh()
-        for (pid, deadline) in silenced {
-            guard let at = events.terminated[pid] else { continue }
-            lateness.append(Double(at - deadline) / 1e6)
-        }
-        for pid in events.terminated.keys where silenced[pid] == nil && events.started.contains(pid) {
-            // A worker we kept beating got SIGTERM: a false stall (replacements
-            // that came up during a round and were never beaten don't count).
-            if let beat = lastBeat[pid], events.terminated[pid]! < beat + stall { falseStalls += 1 }
-        }
+        refresh()
         if verbose {
             for line in manager.stderr.split(separator: "\n") where line.contains("stalled") { print(line) }
         }
-        let missed = silenced.count - lateness.count
+        let missed = silencedCount - lateness.count
         lateness.sort()
         let p50 = percentile(lateness, 50), p99 = percentile(lateness, 99), worst = lateness.last ?? .nan
         printTable([
@@ -118,16 +140,21 @@ struct StallBench: ParsableCommand {
 
 /// The `start PID NS` / `term PID NS` lines the workers append.
 final class EventFile {
+    struct Event {
+        var start: Bool
+        var pid: Int32
+        var ns: Int64
+    }
+
     let path: String
     private var offset: UInt64 = 0
     private var partial = ""
-    private(set) var started: [Int32] = []
-    private(set) var terminated: [Int32: Int64] = [:]
 
     init(path: String) { self.path = path }
 
-    func refresh() {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+    /// The events appended since the last call, in order.
+    func read() -> [Event] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
         try? handle.seek(toOffset: offset)
         let data = handle.readDataToEndOfFile()
@@ -135,10 +162,10 @@ final class EventFile {
         let text = partial + String(decoding: data, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         partial = String(lines.removeLast())
-        for line in lines {
+        return lines.compactMap { line in
             let parts = line.split(separator: " ")
-            guard parts.count == 3, let pid = Int32(parts[1]), let ns = Int64(parts[2]) else { continue }
-            if parts[0] == "start" { started.append(pid) } else { terminated[pid] = ns }
+            guard parts.count == 3, let pid = Int32(parts[1]), let ns = Int64(parts[2]) else { return nil }
+            return Event(start: parts[0] == "start", pid: pid, ns: ns)
         }
     }
 }

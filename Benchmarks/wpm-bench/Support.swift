@@ -40,24 +40,21 @@ func compileC(_ name: String, into directory: String) throws -> String {
 /// A wpmanager started for a benchmark, with its stderr collected.
 final class BenchManager: @unchecked Sendable {
     let process = Process()
-    private let lock = NSLock()
-    private var errText = ""
+    /// The manager logs to a file: a pipe read by this (busy) process could
+    /// fill up and make the manager wait on its own log writes.
+    let logPath = NSTemporaryDirectory() + "wpm-bench-manager-\(getpid()).log"
 
     init(config: String, environment: [String: String]) throws {
         process.executableURL = URL(fileURLWithPath: binDirectory + "/wpmanager")
         process.arguments = ["-conf=\(config)"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let err = Pipe()
-        process.standardError = err
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            self?.lock.withLock { self?.errText += text }
-        }
         try process.run()
     }
 
-    var stderr: String { lock.withLock { errText } }
+    var stderr: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Waits for a log line containing `marker`; returns what follows it.
     func wait(for marker: String, timeout: Double = 60) throws -> String {
@@ -75,6 +72,7 @@ final class BenchManager: @unchecked Sendable {
     func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: logPath)
     }
 }
 

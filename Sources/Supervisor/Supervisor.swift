@@ -148,18 +148,20 @@ public actor Supervisor {
         static func == (a: Deadline, b: Deadline) -> Bool { a.at == b.at && a.target == b.target }
     }
 
-    private func checkStall(task: String, pid: pid_t, now: Moment) {
+    /// The actions to perform when `pid` has stalled.
+    private func checkStall(task: String, pid: pid_t, now: Moment) -> [PoolAction]? {
         switch pools[task]?.checkStall(pid: pid, now: now) {
         case .notDue(let deadline):
             schedule(.stall(task, pid), at: deadline)
+            return nil
         case .stalled(let actions):
             let silence = now.instant - (pools[task]?.workers[pid]?.lastAliveInstant ?? pools[task]?.workers[pid]?.startedAt.instant ?? now.instant)
             logger.warning(
                 "worker stalled: no keep-alive for \(silence.milliseconds) ms",
                 metadata: ["task": "\(task)", "pid": "\(pid)"])
-            perform(actions, task: task, now: now)
+            return actions
         case .gone, nil:
-            break
+            return nil
         }
     }
 
@@ -188,20 +190,33 @@ public actor Supervisor {
         timer = nil
         timerAt = nil
         let now = Moment.now()
+        // Signals first, for every due deadline; spawns (about a millisecond
+        // each) after, so fifty workers stalling together all get their
+        // SIGTERM on time.
+        // The spawn counts are recomputed then: a pool asks for what it lacks
+        // at each event, so deferred requests must not be added up.
+        var refill: [String] = []
+        func run(_ actions: [PoolAction], task: String) {
+            perform(actions.filter { !$0.isSpawn }, task: task, now: now)
+            if actions.contains(where: \.isSpawn), !refill.contains(task) { refill.append(task) }
+        }
         while let first = deadlines.min, first.at <= now.instant {
             _ = deadlines.removeMin()
             switch first.target {
             case .pool(let name):
                 if scheduled[name] == first.at { scheduled[name] = nil }
-                if let actions = pools[name]?.tick(now: now) { perform(actions, task: name, now: now) }
+                if let actions = pools[name]?.tick(now: now) { run(actions, task: name) }
             case .stall(let name, let pid):
-                checkStall(task: name, pid: pid, now: now)
+                if let actions = checkStall(task: name, pid: pid, now: now) { run(actions, task: name) }
             case .group(let pgid):
                 if let killAt = lingeringGroups[pgid], killAt <= now.instant {
                     lingeringGroups[pgid] = nil
                     _ = kill(-pgid, SIGKILL)
                 }
             }
+        }
+        for task in refill {
+            if let actions = pools[task]?.tick(now: now) { perform(actions, task: task, now: now) }
         }
         armTimer()
     }

@@ -61,6 +61,23 @@ extension IntegrationSuite {
             }
         }
 
+        /// Many workers stalling at the same deadline are replaced one for one:
+        /// no extra worker is spawned and then stopped again.
+        @Test func simultaneousStallsAreReplacedOneForOne() async throws {
+            let ws = try Workspace()
+            let cfg = config(ws, tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {"cardinality": 10}}"#, stall: 1000)
+            try await withManager(ws, config: cfg) { m in
+                _ = try await m.waitForWorkers("Work", count: 10)
+                #expect(await eventually { ((try? await json(m, "Work"))?["stalled_workers"] as? Int ?? 0) >= 10 })
+                let j = try await json(m, "Work")
+                let exits = j["exits"] as? [String: Int] ?? [:]
+                // Every worker that ended so far ended because it stalled.
+                #expect(exits["clean"] == 0, "\(exits)")
+                #expect((j["dead_workers"] as? Int ?? 0) <= (j["stalled_workers"] as? Int ?? 0))
+                #expect(j["active_workers"] as? Int == 10)
+            }
+        }
+
         @Test func aWorkerThatStopsBeatingIsCaught() async throws {
             let ws = try Workspace()
             let cfg = config(ws, tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {}}"#, stall: 1500)

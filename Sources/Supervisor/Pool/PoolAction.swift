@@ -7,6 +7,11 @@ public enum PoolAction: Sendable, Hashable {
     case spawn(count: Int)
     /// Send a signal to the worker's whole process group.
     case signal(pid: pid_t, WorkerSignal)
+
+    public var isSpawn: Bool {
+        if case .spawn = self { return true }
+        return false
+    }
 }
 
 /// The signals the supervisor sends to workers.
