@@ -38,7 +38,19 @@ public final class KeepAliveClient: @unchecked Sendable {
             : KeepAliveMessage(taskName: taskName, pid: pid, status: status, job: job, message: message).frames()
         lock.lock()
         defer { lock.unlock() }
+        guard socket.handle != nil else { return }
         try? socket.send(frames, wait: false)
+    }
+
+    /// Closes the connection, waiting up to `timeout` for keep-alives still
+    /// queued (the last `stopping` one, say) to leave. Beats after this are dropped.
+    public func close(waitingUpTo timeout: Duration = .seconds(1)) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard socket.handle != nil else { return }
+        try? socket.set(ZMQOption.linger, Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        socket.close()
+        context.terminate()
     }
 
     deinit {

@@ -36,8 +36,18 @@ public final class ZMQContext: @unchecked Sendable {
         _ = zmq_ctx_shutdown(handle)
     }
 
+    /// Waits until every socket of the context is closed and their lingering
+    /// messages have left (or their linger ran out), then frees it. Once.
+    public func terminate() {
+        let first = lock.withLock {
+            defer { terminated = true }
+            return !terminated
+        }
+        if first { _ = zmq_ctx_term(handle) }
+    }
+
     deinit {
-        _ = zmq_ctx_term(handle)
+        terminate()
     }
 }
 

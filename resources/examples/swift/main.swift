@@ -57,8 +57,7 @@ while !stopRequested.load(ordering: .relaxed) {
     work(job: job)
 }
 keepAlive.beat(status: .stopping, job: String(job), message: "stopped after job \(job)")
-// KeepAliveClient closes its socket without lingering: give the last
-// keep-alive a moment to leave before the process ends.
-Thread.sleep(forTimeInterval: 0.2)
+// Let the last keep-alive leave before the process ends.
+keepAlive.close(waitingUpTo: .seconds(1))
 say("\(keepAlive.taskName) worker \(pid) stopping after job \(job)")
 exit(0)
