@@ -115,7 +115,7 @@ extension WPConsole {
         // Still on the main thread: threads started from here on inherit it.
         _ = wpc_unblock_console_signals()
         do {
-            let command = try parseAsRoot()
+            let command = try parseAsRoot(Self.goSpellings(Array(CommandLine.arguments.dropFirst())))
             guard let console = command as? WPConsole else {
                 var other = command
                 try other.run()
@@ -128,6 +128,26 @@ extension WPConsole {
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
             Foundation.exit(2)
         }
+    }
+
+    /// `-help`, as the Go flag package spelled it, is `--help` (ArgumentParser
+    /// would read it as `-h -e -l -p`). Only among the options: the words of a
+    /// one-shot command are left alone.
+    static func goSpellings(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var inOptions = true
+        for argument in arguments {
+            if inOptions && !argument.hasPrefix("-") && !(result.last.map(Self.takesValue) ?? false) {
+                inOptions = false
+            }
+            result.append(inOptions && argument == "-help" ? "--help" : argument)
+        }
+        return result
+    }
+
+    /// Options whose value is the next word (`-host a:1`).
+    private static func takesValue(_ option: String) -> Bool {
+        option == "-host" || option == "--host"
     }
 
     /// The exit status for an error out of parsing or running: what `run`

@@ -64,8 +64,23 @@ import Testing
 
     @Test(arguments: ["-h", "--help", "-help"])
     func helpIsAskedForNotAnUnknownOption(flag: String) {
-        #expect(throws: CleanExit.self) { try WPConsole.parseAsRoot([flag]) }
-        #expect(throws: CleanExit.self) { try WPConsole.parseAsRoot(["-host=a:1", flag]) }
+        for arguments in [[flag], ["-host=a:1", flag], ["-host", "a:1", flag]] {
+            do {
+                _ = try WPConsole.parseAsRoot(WPConsole.goSpellings(arguments))
+                Issue.record("\(arguments): no help")
+            } catch {
+                // What main does with it: the help text, exit status 0.
+                #expect(WPConsole.exitStatus(for: error) == 0, "\(arguments): \(error)")
+                #expect(WPConsole.fullMessage(for: error).contains("USAGE: wpconsole"), "\(arguments)")
+            }
+        }
+    }
+
+    @Test func goSpellingsTouchOnlyTheOptions() {
+        #expect(WPConsole.goSpellings(["-help"]) == ["--help"])
+        #expect(WPConsole.goSpellings(["-host", "a", "-help"]) == ["-host", "a", "--help"])
+        #expect(WPConsole.goSpellings(["status", "-help"]) == ["status", "-help"])
+        #expect(WPConsole.goSpellings(["-host=a", "set", "T", "cardinality", "-1"]) == ["-host=a", "set", "T", "cardinality", "-1"])
     }
 
     @Test func usageErrorsExitWithStatus2() {

@@ -125,10 +125,12 @@ extension IntegrationSuite {
             #expect(!run.stderr.contains("no manager answers"), "\(arguments): a request was sent")
             #expect(run.stdout == "", "\(arguments)")
         }
-        let help = try await runConsole(["--help"], workspace: ws)
-        #expect(help.status == 0)
-        #expect(help.stdout.contains("-host"))
-        #expect(help.stdout.contains("set TASK cardinality N"))
+        for flag in ["--help", "-h", "-help"] {
+            let help = try await runConsole([flag], workspace: ws)
+            #expect(help.status == 0, "\(flag): \(help.stderr)")
+            #expect(help.stdout.contains("-host"), "\(flag)")
+            #expect(help.stdout.contains("set TASK cardinality N"), "\(flag)")
+        }
     }
 
     @Test func pipedCommandsGiveCleanOutputAndEndOfInputExits0() async throws {
@@ -239,65 +241,5 @@ extension IntegrationSuite {
             #expect(ok.stdout == "connected to \(m.host):\(m.port) (3 tasks)\n")
         }
     }
-
-    @Test func severalManagersAnswerEachCommandPrefixedWithTheirAddress() async throws {
-        let ws = try Workspace()
-        let one = try await Manager.start(ws, config: Self.config(ws))
-        let ws2 = try Workspace()
-        let two = try await Manager.start(ws2, config: ws2.standardConfig(tasks: ["Gamma": Scripts.sleeper]))
-        do {
-            _ = try await one.waitForWorkers("Beta", count: 2)
-            let a = "\(one.host):\(one.port)"
-            let b = "\(two.host):\(two.port)"
-
-            var run = try await runConsole(["-host=\(a),\(b)", "ls"], workspace: ws)
-            #expect(run.status == 0)
-            #expect(run.stdout == "\(a): Alpha\n\(a): Beta\n\(a): Idle\n\(b): Gamma\n")
-
-            // Order follows the addresses, not who answered first.
-            run = try await runConsole(["-host=\(b),\(a)", "status", "Beta"], workspace: ws)
-            #expect(run.status == 1)  // Beta is unknown to the second manager
-            let aStatus = try await one.get("/tasks/Beta").body
-            #expect(run.stdout == fleetPrefixed(aStatus, a))
-            #expect(run.stderr == "\(b): error: HTTP 404: ERROR: unknown task Beta\n")
-
-            // Piped: open a fleet, then every command goes to all of it.
-            run = try await runConsole(["-host=\(a)"], input: "open \(a), \(b)\nstart Gamma\nlw Nope\n", workspace: ws)
-            #expect(run.status == 0)
-            #expect(
-                run.stdout == """
-                    connected to \(a) (3 tasks), \(b) (1 task)
-                    \(b): Started task Gamma
-
-                    """)
-            #expect(
-                run.stderr == """
-                    \(a): error: HTTP 404: ERROR: unknown task Gamma
-                    \(a): error: HTTP 404: ERROR: unknown task Nope
-                    \(b): error: HTTP 404: ERROR: unknown task Nope
-
-                    """)
-            _ = try await two.waitForWorkers("Gamma", count: 1)
-
-            // A manager that is down: the others still answer; exit 1.
-            let down = "127.0.0.1:\(try unusedPort())"
-            run = try await runConsole(["-host=\(a),\(down)", "ls"], workspace: ws)
-            #expect(run.status == 1)
-            #expect(run.stdout == "\(a): Alpha\n\(a): Beta\n\(a): Idle\n")
-            #expect(run.stderr == "\(down): error: no manager answers: connection refused\n")
-        } catch {
-            try? await one.finish()
-            try? await two.finish()
-            throw error
-        }
-        try await one.finish()
-        try await two.finish()
-    }
 }
-}
-
-/// `body` with every line prefixed `host: `, as the console shows it for a fleet.
-func fleetPrefixed(_ body: String, _ host: String) -> String {
-    body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        .map { $0.isEmpty ? "\(host):" : "\(host): \($0)" }.joined(separator: "\n") + "\n"
 }
