@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <pthread.h>
 #include <unistd.h>
 
 int wpm_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
@@ -58,10 +59,16 @@ int wpm_install_signal_pipe(int write_fd, const int *signals, int count) {
     sa.sa_handler = wpm_signal_handler;
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigemptyset(&sa.sa_mask);
+    sigset_t unblock;
+    sigemptyset(&unblock);
     for (int i = 0; i < count; i++) {
         if (sigaction(signals[i], &sa, NULL) != 0) return errno;
+        sigaddset(&unblock, signals[i]);
     }
-    return 0;
+    /* A parent may have started us with these blocked (Foundation's Process
+       passes on its thread's mask): unblock them on this thread, which the
+       threads started later inherit. */
+    return pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 void wpm_reset_signal(int signo) {

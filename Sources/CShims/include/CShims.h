@@ -14,7 +14,8 @@ int wpm_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp
               int in_fd, int out_fd, int err_fd);
 
 /// Installs one handler for every signal in `signals` that writes the signal
-/// number as one byte to `write_fd` (a non-blocking pipe). Returns 0 or errno.
+/// number as one byte to `write_fd` (a non-blocking pipe), and unblocks them
+/// on the calling thread. Returns 0 or errno.
 int wpm_install_signal_pipe(int write_fd, const int *signals, int count);
 
 /// The pid of a child that has exited and is waiting to be reaped, without
