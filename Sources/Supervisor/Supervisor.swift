@@ -63,6 +63,9 @@ public actor Supervisor {
             do {
                 let pid = try spawner.spawn(spec)
                 owners[pid] = task
+                // Linux reuses no pid still naming a process group: a group
+                // waiting for its SIGKILL under this number is empty now.
+                lingeringGroups[pid] = nil
                 logger.debug("worker spawned", metadata: ["task": "\(task)", "pid": "\(pid)"])
                 let follow = pools[task]!.spawned(pid: pid, now: now)
                 if let stall = pools[task]!.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
@@ -112,10 +115,12 @@ public actor Supervisor {
         let exit = ExitStatus(waitStatus: status)
         let before = pools[task]?.workers[pid]?.state
         logger.info("worker exited", metadata: ["task": "\(task)", "pid": "\(pid)", "status": "\(exit)"])
+        // Before any replacement is spawned: it could get this very pid, and
+        // so lead a process group with this number.
+        cleanUpGroup(pid, stateBefore: before, now: now)
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
             perform(actions, task: task, now: now)
         }
-        cleanUpGroup(pid, stateBefore: before, now: now)
     }
 
     /// What is left of a reaped worker's process group does not outlive it:
