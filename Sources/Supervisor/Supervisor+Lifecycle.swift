@@ -17,23 +17,30 @@ extension Supervisor {
         requestShutdown: @escaping @Sendable () async -> Void
     ) async {
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await signal in signals {
-                    await self.handle(signal: signal, requestShutdown: requestShutdown)
-                }
-            }
+            // Each stream is consumed on the supervisor's own thread.
+            group.addTask { await self.consume(signals: signals, requestShutdown: requestShutdown) }
+            group.addTask { await self.consume(spawnResults: self.spawns.results) }
             if let keepAlives {
-                group.addTask {
-                    for await batch in keepAlives.batches {
-                        await self.receive(batch)
-                    }
-                }
+                group.addTask { await self.consume(keepAlives: keepAlives.batches) }
             }
             try? await gracefulShutdown()
             await self.shutDown()
             keepAlives?.shutdown()
+            spawns.close()
             group.cancelAll()
         }
+    }
+
+    private func consume(signals: AsyncStream<Int32>, requestShutdown: @Sendable () async -> Void) async {
+        for await signal in signals { await handle(signal: signal, requestShutdown: requestShutdown) }
+    }
+
+    private func consume(spawnResults: AsyncStream<SpawnQueue.Result>) async {
+        for await result in spawnResults { spawnFinished(result) }
+    }
+
+    private func consume(keepAlives: AsyncStream<[KeepAliveHub.Item]>) async {
+        for await batch in keepAlives { receive(batch) }
     }
 
     func handle(signal: Int32, requestShutdown: @Sendable () async -> Void) async {
@@ -69,7 +76,7 @@ extension Supervisor {
         for name in taskNames {
             if let actions = pools[name]?.killAll() { perform(actions, task: name, now: now) }
         }
-        for pgid in lingeringGroups.keys { _ = kill(-pgid, SIGKILL) }
+        for pgid in lingeringGroups.keys { killGroup(pgid) }
         lingeringGroups = [:]
     }
 

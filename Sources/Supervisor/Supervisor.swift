@@ -3,6 +3,8 @@ import Foundation
 import HeapModule
 import KeepAlive
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import SystemPackage
 
@@ -10,11 +12,20 @@ import SystemPackage
 /// deadlines all become events for the pools' state machines; this actor
 /// performs the actions they return (spawn, signal) and keeps one timer armed
 /// for the earliest deadline.
+///
+/// It runs on a thread of its own (a one-thread NIO event loop), not on the
+/// shared cooperative pool: its timer is the loop's timerfd, and a deadline
+/// runs the moment it is due instead of waiting for a pool thread.
 public actor Supervisor {
+    /// The supervisor's thread, for the life of the process.
+    nonisolated let loop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+
     public nonisolated let config: ManagerConfig
     public nonisolated let taskNames: [String]
     let logger: Logger
-    let spawner: Spawner
+    /// Starts workers on its own thread; results come back to `spawnFinished`.
+    let spawns: SpawnQueue
     var pools: [String: PoolStateMachine]
     /// Which task each live worker belongs to.
     var owners: [pid_t: String] = [:]
@@ -23,8 +34,10 @@ public actor Supervisor {
     var lingeringGroups: [pid_t: ContinuousClock.Instant] = [:]
     var deadlines = Heap<Deadline>()
     var scheduled: [String: ContinuousClock.Instant] = [:]
-    var timer: Task<Void, Never>?
+    var timer: Scheduled<Void>?
     var timerAt: ContinuousClock.Instant?
+    /// Set while `fireDeadlines` runs: it arms the timer once, at its end.
+    var firing = false
     var shutdownStarted = false
     var shutdownSignals = 0
     var autotasksStarted = false
@@ -35,13 +48,17 @@ public actor Supervisor {
     public init(config: ManagerConfig, spawner: Spawner, logger: Logger) {
         self.config = config
         self.logger = logger
-        self.spawner = spawner
+        self.spawns = SpawnQueue(spawner: spawner)
+        loop.execute { LatencySensitiveThread.enter() }
         self.taskNames = config.tasks.map(\.name).sorted()
         self.pools = Dictionary(uniqueKeysWithValues: config.tasks.map { ($0.name, PoolStateMachine(spec: $0)) })
     }
 
-    /// Live worker processes and leftover process groups, over all tasks.
-    public var liveProcesses: Int { owners.count + lingeringGroups.count }
+    /// Live worker processes, spawns under way and leftover process groups,
+    /// over all tasks.
+    public var liveProcesses: Int {
+        owners.count + lingeringGroups.count + pools.values.reduce(0) { $0 + $1.spawnsInFlight }
+    }
 
     // MARK: performing actions
 
@@ -49,7 +66,9 @@ public actor Supervisor {
         for action in actions {
             switch action {
             case .spawn(let count):
-                spawn(count: count, task: task, now: now)
+                if let spec = pools[task]?.spec { spawns.enqueue(spec, count: count) }
+            case .cancelSpawns(let count):
+                pools[task]?.spawnsCancelled(spawns.cancel(task: task, upTo: count))
             case .signal(let pid, let signal):
                 send(signal, to: pid, task: task)
             }
@@ -57,25 +76,27 @@ public actor Supervisor {
         if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), at: deadline) }
     }
 
-    private func spawn(count: Int, task: String, now: Moment) {
-        guard let spec = pools[task]?.spec else { return }
-        for _ in 0..<count {
-            do {
-                let pid = try spawner.spawn(spec)
-                owners[pid] = task
-                // Linux reuses no pid still naming a process group: a group
-                // waiting for its SIGKILL under this number is empty now.
-                lingeringGroups[pid] = nil
-                logger.debug("worker spawned", metadata: ["task": "\(task)", "pid": "\(pid)"])
-                let follow = pools[task]!.spawned(pid: pid, now: now)
-                if let stall = pools[task]!.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
-                if !follow.isEmpty { perform(follow, task: task, now: now) }
-            } catch {
-                let message = "cannot start \(spec.command): \(error.description)"
-                logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
-                _ = pools[task]!.spawnFailed(message: message, now: now)
-                return
-            }
+    /// A spawn asked for by `.spawn` has happened (or failed).
+    func spawnFinished(_ result: SpawnQueue.Result) {
+        let task = result.task
+        switch result.outcome {
+        case .spawned(let pid, let at):
+            owners[pid] = task
+            spawns.reported(pid)
+            // Linux reuses no pid still naming a process group: a group
+            // waiting for its SIGKILL under this number is empty now.
+            lingeringGroups[pid] = nil
+            logger.debug("worker spawned", metadata: ["task": "\(task)", "pid": "\(pid)"])
+            let follow = pools[task]?.spawned(pid: pid, now: at) ?? []
+            if let stall = pools[task]?.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
+            perform(follow, task: task, now: .now())
+            // It may have exited before it was ours to reap.
+            reapOne(pid)
+        case .failed(let message, let abandoned):
+            logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
+            let now = Moment.now()
+            let follow = pools[task]?.spawnFailed(message: message, abandoned: abandoned, now: now) ?? []
+            perform(follow, task: task, now: now)
         }
     }
 
@@ -115,8 +136,6 @@ public actor Supervisor {
         let exit = ExitStatus(waitStatus: status)
         let before = pools[task]?.workers[pid]?.state
         logger.info("worker exited", metadata: ["task": "\(task)", "pid": "\(pid)", "status": "\(exit)"])
-        // Before any replacement is spawned: it could get this very pid, and
-        // so lead a process group with this number.
         cleanUpGroup(pid, stateBefore: before, now: now)
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
             perform(actions, task: task, now: now)
@@ -125,13 +144,25 @@ public actor Supervisor {
 
     /// What is left of a reaped worker's process group does not outlive it:
     /// SIGKILL now, or at the stop deadline when the worker was being stopped.
+    /// Once the group is empty its number may be a new worker's pid (spawned
+    /// on the spawner thread, perhaps not reported yet): never signal that.
     private func cleanUpGroup(_ pgid: pid_t, stateBefore: WorkerRecord.State?, now: Moment) {
-        guard kill(-pgid, 0) == 0 else { return }
         if case .terminating(let killAt) = stateBefore, killAt > now.instant {
+            guard kill(-pgid, 0) == 0 else { return }
             lingeringGroups[pgid] = killAt
             schedule(.group(pgid), at: killAt)
         } else {
-            _ = kill(-pgid, SIGKILL)
+            killGroup(pgid)
+        }
+    }
+
+    /// SIGKILL to what is left of the group of a reaped worker, unless the
+    /// number now belongs to a worker spawned since (not yet known here).
+    func killGroup(_ pgid: pid_t) {
+        // Usually the group is empty: no need to wait for a spawn under way.
+        guard owners[pgid] == nil, kill(-pgid, 0) == 0 else { return }
+        spawns.withoutSpawning(pgid: pgid) { reused in
+            if !reused { _ = kill(-pgid, SIGKILL) }
         }
     }
 
@@ -176,7 +207,7 @@ public actor Supervisor {
             scheduled[name] = instant
         }
         deadlines.insert(Deadline(at: instant, target: target))
-        armTimer()
+        if !firing { armTimer() }
     }
 
     private func armTimer() {
@@ -184,10 +215,10 @@ public actor Supervisor {
         if let timerAt, timerAt <= next { return }
         timer?.cancel()
         timerAt = next
-        timer = Task { [weak self] in
-            try? await Task.sleep(until: next, tolerance: .zero, clock: .continuous)
-            if Task.isCancelled { return }
-            await self?.fireDeadlines()
+        let delay = ContinuousClock.now.duration(to: next).components
+        let nanoseconds = delay.seconds * 1_000_000_000 + delay.attoseconds / 1_000_000_000
+        timer = loop.scheduleTask(in: .nanoseconds(max(0, nanoseconds))) { [self] in
+            assumeIsolated { $0.fireDeadlines() }
         }
     }
 
@@ -195,34 +226,25 @@ public actor Supervisor {
         timer = nil
         timerAt = nil
         let now = Moment.now()
-        // Signals first, for every due deadline; spawns (about a millisecond
-        // each) after, so fifty workers stalling together all get their
-        // SIGTERM on time.
-        // The spawn counts are recomputed then: a pool asks for what it lacks
-        // at each event, so deferred requests must not be added up.
-        var refill: [String] = []
-        func run(_ actions: [PoolAction], task: String) {
-            perform(actions.filter { !$0.isSpawn }, task: task, now: now)
-            if actions.contains(where: \.isSpawn), !refill.contains(task) { refill.append(task) }
-        }
+        firing = true
+        // Spawns only queue work for the spawner thread: fifty workers
+        // stalling together all get their SIGTERM at once.
         while let first = deadlines.min, first.at <= now.instant {
             _ = deadlines.removeMin()
             switch first.target {
             case .pool(let name):
                 if scheduled[name] == first.at { scheduled[name] = nil }
-                if let actions = pools[name]?.tick(now: now) { run(actions, task: name) }
+                if let actions = pools[name]?.tick(now: now) { perform(actions, task: name, now: now) }
             case .stall(let name, let pid):
-                if let actions = checkStall(task: name, pid: pid, now: now) { run(actions, task: name) }
+                if let actions = checkStall(task: name, pid: pid, now: now) { perform(actions, task: name, now: now) }
             case .group(let pgid):
                 if let killAt = lingeringGroups[pgid], killAt <= now.instant {
                     lingeringGroups[pgid] = nil
-                    _ = kill(-pgid, SIGKILL)
+                    killGroup(pgid)
                 }
             }
         }
-        for task in refill {
-            if let actions = pools[task]?.tick(now: now) { perform(actions, task: task, now: now) }
-        }
+        firing = false
         armTimer()
     }
 }

@@ -125,7 +125,8 @@ import KeepAlive
         var p = pool(cardinality: 1)
         #expect(p.setCardinality(5, now: t(0)) == [])
         #expect(p.start(now: t(1)).1 == [.spawn(count: 5)])
-        _ = p.stop(now: t(2))
+        #expect(p.stop(now: t(2)).1 == [.cancelSpawns(count: 5)])
+        p.spawnsCancelled(5)
         #expect(p.start(now: t(3)).1 == [.spawn(count: 5)])
     }
 
@@ -146,7 +147,9 @@ import KeepAlive
     @Test func spawnFailureHoldsSpawnsForASecondAndIsShown() {
         var p = pool(cardinality: 2)
         _ = p.start(now: t(0))
-        #expect(p.spawnFailed(message: "cannot start /x: Permission denied", now: t(0)) == [])
+        // The first spawn fails; the queue drops the second with it.
+        #expect(p.spawnFailed(message: "cannot start /x: Permission denied", abandoned: 1, now: t(0)) == [])
+        #expect(p.spawnsInFlight == 0)
         #expect(p.lastSpawnError?.message == "cannot start /x: Permission denied")
         #expect(p.nextDeadline == t(1).instant)
         #expect(p.tick(now: t(0.5)) == [])
@@ -161,6 +164,52 @@ import KeepAlive
         _ = p.stop(now: t(1))
         #expect(p.spawnFailed(message: "x", now: t(1)) == [])
         #expect(p.spawnNotBefore == nil)
+    }
+
+    // MARK: spawns under way
+
+    @Test func spawnsUnderWayCountTowardTheCardinality() {
+        var p = pool(cardinality: 3)
+        #expect(p.start(now: t(0)).1 == [.spawn(count: 3)])
+        #expect(p.spawnsInFlight == 3)
+        // Events before the spawns are reported ask for nothing more.
+        #expect(p.tick(now: t(0.1)) == [])
+        #expect(p.setCardinality(3, now: t(0.1)) == [])
+        #expect(p.spawned(pid: 101, now: t(0.2)) == [])
+        #expect(p.setCardinality(5, now: t(0.3)) == [.spawn(count: 2)])
+        #expect(p.spawnsInFlight == 4)
+    }
+
+    @Test func scaleDownDropsSpawnsNotBegunThenStopsTheNewest() {
+        var p = running(2)
+        _ = p.setCardinality(6, now: t(1))  // 4 under way
+        #expect(p.setCardinality(3, now: t(1.1)) == [.cancelSpawns(count: 3)])
+        p.spawnsCancelled(2)  // one had begun and lands later
+        #expect(p.spawnsInFlight == 2)
+        // Still one too many: drop another if it has not begun.
+        #expect(p.spawned(pid: 201, now: t(1.2)) == [.cancelSpawns(count: 1)])
+        p.spawnsCancelled(0)
+        // One too many: the newest, which just landed, is stopped.
+        #expect(p.spawned(pid: 202, now: t(1.3)) == [.signal(pid: 202, .terminate)])
+        #expect(p.activeWorkers == 3)
+    }
+
+    @Test func stopDropsSpawnsNotBegun() {
+        var p = running(1)
+        _ = p.setCardinality(3, now: t(1))
+        let (_, actions) = p.stop(now: t(2))
+        #expect(actions == [.cancelSpawns(count: 2), .signal(pid: 101, .terminate)])
+        p.spawnsCancelled(2)
+        #expect(p.spawnsInFlight == 0)
+    }
+
+    @Test func aFailedSpawnAndTheDroppedRestAreNoLongerUnderWay() {
+        var p = pool(cardinality: 4)
+        _ = p.start(now: t(0))
+        _ = p.spawned(pid: 101, now: t(0))
+        #expect(p.spawnFailed(message: "x", abandoned: 2, now: t(0)) == [])
+        #expect(p.spawnsInFlight == 0)
+        #expect(p.tick(now: t(1)) == [.spawn(count: 3)])
     }
 
     // MARK: exited

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <signal.h>
+#include <stdint.h>
 
 /// Spawns `path` with posix_spawn in a new process group (pgid = its pid),
 /// with an empty signal mask, every catchable signal reset to its default
@@ -21,6 +22,14 @@ int wpm_install_signal_pipe(int write_fd, const int *signals, int count);
 /// The pid of a child that has exited and is waiting to be reaped, without
 /// reaping it (waitid with WNOWAIT); 0 when there is none, -1 on error.
 pid_t wpm_peek_exited_child(void);
+
+/// Asks the scheduler for a short time slice for `thread` (a thread id of
+/// this process, 0 for the calling thread; an
+/// unprivileged request, honoured by Linux 6.12+ with EEVDF and ignored
+/// before): woken up, the thread preempts a busy CPU sooner, so deadlines
+/// are met on a loaded machine. Keeps the policy (SCHED_OTHER) and the nice
+/// value. Returns 0 or errno.
+int wpm_request_short_slice(pid_t thread, uint64_t nanoseconds);
 
 /// Restores the default disposition of `signo`.
 void wpm_reset_signal(int signo);

@@ -77,12 +77,15 @@ public final class KeepAliveHub: Sendable {
             throw .setup(error.description)
         }
         self.context = context
+        // Received keep-alives pass through libzmq's I/O thread first.
+        LatencySensitiveThread.apply(toThreadsNamed: "ZMQbg/IO")
         let (stream, continuation) = AsyncStream<[Item]>.makeStream(
             bufferingPolicy: .bufferingOldest(Self.bufferedBatches))
         batches = stream
 
         let (front, back, listen) = (ZMQHandOff(frontend), ZMQHandOff(backend), ZMQHandOff(listener))
         let proxyThread = Thread {
+            LatencySensitiveThread.enter()
             let (frontend, backend) = (front.take(), back.take())
             // Returns when the context is shut down.
             try? zmqProxy(frontend: frontend, backend: backend)
@@ -94,6 +97,7 @@ public final class KeepAliveHub: Sendable {
 
         let overloads = self.overloads
         let listenThread = Thread {
+            LatencySensitiveThread.enter()
             let listener = listen.take()
             Self.listen(listener, continuation: continuation, overloads: overloads)
             listener.close()

@@ -17,7 +17,7 @@ extension Supervisor {
                 }
                 switch owners[message.pid] {
                 case task:
-                    if pools[task]!.keptAlive(message, now: now) {
+                    if pools[task]?.keptAlive(message, now: now) == true {
                         logger.debug("first keep-alive", metadata: ["task": "\(task)", "pid": "\(message.pid)"])
                     }
                 case nil:

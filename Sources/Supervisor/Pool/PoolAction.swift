@@ -2,16 +2,14 @@ import Foundation
 
 /// What a pool asks its owner to do after an event.
 public enum PoolAction: Sendable, Hashable {
-    /// Start this many new workers, one at a time, reporting each result back
-    /// with `spawned` or `spawnFailed` (stop at the first failure).
+    /// Start this many new workers, reporting each result back with
+    /// `spawned`, or `spawnFailed` (which drops the rest of the request).
     case spawn(count: Int)
+    /// Drop up to this many requested spawns that have not begun, reporting
+    /// how many with `spawnsCancelled`.
+    case cancelSpawns(count: Int)
     /// Send a signal to the worker's whole process group.
     case signal(pid: pid_t, WorkerSignal)
-
-    public var isSpawn: Bool {
-        if case .spawn = self { return true }
-        return false
-    }
 }
 
 /// The signals the supervisor sends to workers.

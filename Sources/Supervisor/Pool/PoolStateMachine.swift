@@ -21,7 +21,13 @@ public struct PoolStateMachine: Sendable {
     public private(set) var phase: Phase = .stopped
     public private(set) var cardinality: Int
     public private(set) var startedAt: Moment?
+    /// Every worker process not reaped yet. A worker's state changes only
+    /// through `setState`, which keeps `activeWorkers` and `killDeadlines`.
     public private(set) var workers: [pid_t: WorkerRecord] = [:]
+    /// Workers that count toward the cardinality (running ones).
+    public private(set) var activeWorkers = 0
+    /// The SIGKILL deadlines of terminating workers.
+    private var killDeadlines: [pid_t: ContinuousClock.Instant] = [:]
     /// Workers of the current run that ended, for any reason.
     public private(set) var deadWorkers = 0
     /// Workers of the current run that were stopped for missing keep-alives.
@@ -35,6 +41,9 @@ public struct PoolStateMachine: Sendable {
     public private(set) var lastExit: (status: ExitStatus, at: Date)?
     /// No spawn before this instant (set after a failed spawn or a quick death).
     public private(set) var spawnNotBefore: ContinuousClock.Instant?
+    /// Spawns asked for with `.spawn` and not reported yet (`spawned`,
+    /// `spawnFailed`, `spawnsCancelled`): they count toward the cardinality.
+    public private(set) var spawnsInFlight = 0
 
     private var lastSpawnAt: ContinuousClock.Instant?
     private var run: UInt64 = 0
@@ -49,18 +58,11 @@ public struct PoolStateMachine: Sendable {
     public var gracePeriod: Duration { .milliseconds(spec.gracePeriodMS) }
     public var stallTimeout: Duration { .milliseconds(spec.stallTimeoutMS) }
 
-    /// Workers that count toward the cardinality.
-    public var activeWorkers: Int { workers.values.reduce(0) { $0 + ($1.isRunning ? 1 : 0) } }
-
     /// The earliest moment `tick` has something to do, if any.
     public var nextDeadline: ContinuousClock.Instant? {
-        var earliest = phase == .running && activeWorkers < cardinality ? spawnNotBefore : nil
-        for worker in workers.values {
-            if case .terminating(let killAt) = worker.state, earliest.map({ killAt < $0 }) ?? true {
-                earliest = killAt
-            }
-        }
-        return earliest
+        let spawnAt = phase == .running && activeWorkers + spawnsInFlight < cardinality ? spawnNotBefore : nil
+        guard let killAt = killDeadlines.values.min() else { return spawnAt }
+        return spawnAt.map { min($0, killAt) } ?? killAt
     }
 
     // MARK: events
@@ -93,7 +95,8 @@ public struct PoolStateMachine: Sendable {
             startedAt = nil
             spawnNotBefore = nil
             let pids = workers.values.filter(\.isRunning).map(\.pid).sorted()
-            return (.stopped, pids.map { terminate($0, now: now) })
+            let cancel: [PoolAction] = spawnsInFlight > 0 ? [.cancelSpawns(count: spawnsInFlight)] : []
+            return (.stopped, cancel + pids.map { terminate($0, now: now) })
         }
     }
 
@@ -103,20 +106,25 @@ public struct PoolStateMachine: Sendable {
         return phase == .running ? reconcile(now: now) : []
     }
 
-    /// A worker asked for by `.spawn` has started.
+    /// A worker asked for by `.spawn` has started (at `now`).
     public mutating func spawned(pid: pid_t, now: Moment) -> [PoolAction] {
+        spawnsInFlight = max(0, spawnsInFlight - 1)
         sequence += 1
         lastSpawnAt = now.instant
         workers[pid] = WorkerRecord(
             pid: pid, sequence: sequence, run: run, startedAt: now, lastAliveAt: nil, state: .running)
+        activeWorkers += 1
         lastSpawnError = nil
-        // Decided: a spawn that lands after a stop (cannot happen when the owner
-        // performs actions right away) is stopped like any other worker.
-        return phase == .running ? [] : [terminate(pid, now: now)]
+        // A spawn that lands after a stop is stopped like any other worker;
+        // one that lands after a scale-down makes the pool too large, and
+        // the newest worker (this one) is stopped.
+        return phase == .running ? reconcile(now: now) : [terminate(pid, now: now)]
     }
 
-    /// A worker asked for by `.spawn` could not be started.
-    public mutating func spawnFailed(message: String, now: Moment) -> [PoolAction] {
+    /// A worker asked for by `.spawn` could not be started, and `abandoned`
+    /// more spawns of that request were dropped with it.
+    public mutating func spawnFailed(message: String, abandoned: Int = 0, now: Moment) -> [PoolAction] {
+        spawnsInFlight = max(0, spawnsInFlight - 1 - abandoned)
         lastSpawnError = (message, now.date)
         lastSpawnAt = now.instant
         if phase == .running {
@@ -125,10 +133,18 @@ public struct PoolStateMachine: Sendable {
         return []
     }
 
+    /// `count` spawns asked for were dropped before they began (after a
+    /// `.cancelSpawns`).
+    public mutating func spawnsCancelled(_ count: Int) {
+        spawnsInFlight = max(0, spawnsInFlight - count)
+    }
+
     /// A worker process of this pool was reaped. Returns nil when `pid` is not
     /// one of this pool's workers.
     public mutating func exited(pid: pid_t, status: ExitStatus, now: Moment) -> [PoolAction]? {
         guard let worker = workers.removeValue(forKey: pid) else { return nil }
+        if worker.isRunning { activeWorkers -= 1 }
+        killDeadlines[pid] = nil
         if worker.run == run {
             deadWorkers += 1
             lastExit = (status, now.date)
@@ -146,11 +162,9 @@ public struct PoolStateMachine: Sendable {
     /// Deadlines up to `now` have passed: escalate stops, retry spawns.
     public mutating func tick(now: Moment) -> [PoolAction] {
         var actions: [PoolAction] = []
-        for (pid, worker) in workers.sorted(by: { $0.key < $1.key }) {
-            if case .terminating(let killAt) = worker.state, killAt <= now.instant {
-                workers[pid]?.state = .killed
-                actions.append(.signal(pid: pid, .kill))
-            }
+        for (pid, killAt) in killDeadlines.sorted(by: { $0.key < $1.key }) where killAt <= now.instant {
+            setState(pid, .killed)
+            actions.append(.signal(pid: pid, .kill))
         }
         if phase == .running {
             actions += reconcile(now: now)
@@ -162,7 +176,7 @@ public struct PoolStateMachine: Sendable {
     public mutating func killAll() -> [PoolAction] {
         var actions: [PoolAction] = []
         for pid in workers.keys.sorted() where workers[pid]?.state != .killed {
-            workers[pid]?.state = .killed
+            setState(pid, .killed)
             actions.append(.signal(pid: pid, .kill))
         }
         return actions
@@ -172,16 +186,9 @@ public struct PoolStateMachine: Sendable {
     /// whether it was the worker's first.
     @discardableResult
     public mutating func keptAlive(_ message: KeepAliveMessage, now: Moment) -> Bool {
-        guard var worker = workers[message.pid] else { return false }
-        worker.lastAliveAt = now.date
-        worker.lastAliveInstant = now.instant
-        if let status = message.status { worker.reportedStatus = status }
-        if let job = message.job { worker.job = job }
-        if let text = message.message { worker.message = text }
-        worker.keepAlives += 1
-        workers[message.pid] = worker
-        if worker.run == run { keepAlivesReceived += 1 }
-        return worker.keepAlives == 1
+        guard let (first, current) = workers[message.pid]?.keptAlive(message, now: now) else { return false }
+        if current == run { keepAlivesReceived += 1 }
+        return first
     }
 
     /// A message naming this task did not count.
@@ -220,22 +227,42 @@ public struct PoolStateMachine: Sendable {
 
     private mutating func terminate(_ pid: pid_t, now: Moment) -> PoolAction {
         let killAt = now.instant.advanced(by: gracePeriod)
-        workers[pid]?.state = .terminating(killAt: killAt)
+        setState(pid, .terminating(killAt: killAt))
         return .signal(pid: pid, .terminate)
     }
 
-    /// Brings a running pool toward its cardinality.
+    private mutating func setState(_ pid: pid_t, _ state: WorkerRecord.State) {
+        guard let old = workers[pid]?.state else { return }
+        if old == .running { activeWorkers -= 1 }
+        if state == .running { activeWorkers += 1 }
+        if case .terminating(let killAt) = state {
+            killDeadlines[pid] = killAt
+        } else {
+            killDeadlines[pid] = nil
+        }
+        workers[pid]!.state = state
+    }
+
+    /// Brings a running pool toward its cardinality. Spawns under way count:
+    /// a surplus drops those that have not begun, then stops the newest
+    /// running workers.
     private mutating func reconcile(now: Moment) -> [PoolAction] {
         let active = activeWorkers
-        if active < cardinality {
+        let total = active + spawnsInFlight
+        if total < cardinality {
             if let notBefore = spawnNotBefore, notBefore > now.instant { return [] }
             spawnNotBefore = nil
-            return [.spawn(count: cardinality - active)]
+            spawnsInFlight += cardinality - total
+            return [.spawn(count: cardinality - total)]
+        }
+        var actions: [PoolAction] = []
+        if total > cardinality, spawnsInFlight > 0 {
+            actions.append(.cancelSpawns(count: min(total - cardinality, spawnsInFlight)))
         }
         if active > cardinality {
             let newest = workers.values.filter(\.isRunning).sorted { $0.sequence > $1.sequence }
-            return newest.prefix(active - cardinality).map { terminate($0.pid, now: now) }
+            actions += newest.prefix(active - cardinality).map { terminate($0.pid, now: now) }
         }
-        return []
+        return actions
     }
 }

@@ -33,4 +33,16 @@ public struct WorkerRecord: Sendable, Equatable {
     public var stalled = false
 
     public var isRunning: Bool { state == .running }
+
+    /// Takes a valid keep-alive of this worker; returns whether it was the
+    /// first and the run the worker belongs to.
+    mutating func keptAlive(_ alive: KeepAliveMessage, now: Moment) -> (first: Bool, run: UInt64) {
+        lastAliveAt = now.date
+        lastAliveInstant = now.instant
+        if let status = alive.status { reportedStatus = status }
+        if let job = alive.job { self.job = job }
+        if let text = alive.message { message = text }
+        keepAlives += 1
+        return (keepAlives == 1, run)
+    }
 }

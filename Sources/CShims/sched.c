@@ -1,0 +1,38 @@
+#define _GNU_SOURCE
+#include "CShims.h"
+#include <errno.h>
+#include <stdint.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The kernel's struct sched_attr, first version (48 bytes). */
+struct wpm_sched_attr {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+};
+
+int wpm_request_short_slice(pid_t thread, uint64_t nanoseconds) {
+#ifdef SYS_sched_setattr
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, (id_t)thread); /* that thread's */
+    if (nice == -1 && errno != 0) return errno;
+    struct wpm_sched_attr attr = {0};
+    attr.size = sizeof attr;
+    attr.sched_policy = SCHED_OTHER;
+    attr.sched_nice = nice;
+    attr.sched_runtime = nanoseconds;
+    return syscall(SYS_sched_setattr, thread, &attr, 0) == 0 ? 0 : errno;
+#else
+    (void)thread;
+    (void)nanoseconds;
+    return ENOSYS;
+#endif
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// Spawns workers on a thread of its own, so the supervisor never waits for
+/// a `posix_spawn` (about a millisecond each, more on a busy machine): a stall
+/// deadline or a control request is never held up behind a pool coming up.
+///
+/// Requests are per task and served round-robin, one spawn at a time, so a
+/// large pool coming up does not hold back the replacement of another task's
+/// worker. Results come out of `results` in the order they happened.
+public final class SpawnQueue: @unchecked Sendable {
+    public struct Result: Sendable {
+        public enum Outcome: Sendable {
+            /// Started at `at`.
+            case spawned(pid: pid_t, at: Moment)
+            /// Could not start; the task's other queued spawns were dropped
+            /// (`abandoned` of them).
+            case failed(message: String, abandoned: Int)
+        }
+        public var task: String
+        public var outcome: Outcome
+    }
+
+    public let results: AsyncStream<Result>
+    private let continuation: AsyncStream<Result>.Continuation
+    private let spawner: Spawner
+
+    /// Guards `backlog` and `closed`; never held during a spawn.
+    private let condition = NSCondition()
+    private var backlog = SpawnBacklog()
+    private var closed = false
+
+    /// Held during each spawn until its pid is in `unreported`.
+    private let spawnLock = NSLock()
+    /// Guards `unreported`.
+    private let reportLock = NSLock()
+    /// Pids spawned whose result the supervisor has not taken yet.
+    private var unreported: Set<pid_t> = []
+
+    public init(spawner: Spawner) {
+        self.spawner = spawner
+        (results, continuation) = AsyncStream<Result>.makeStream()
+        let thread = Thread { [self] in serve() }
+        thread.name = "wpm-spawner"
+        thread.start()
+    }
+
+    /// Asks for `count` more workers of `spec`.
+    public func enqueue(_ spec: TaskSpec, count: Int) {
+        guard count > 0 else { return }
+        condition.withLock {
+            backlog.add(spec, count: count)
+            condition.signal()
+        }
+    }
+
+    /// Drops up to `count` of the task's spawns that have not begun; returns
+    /// how many were dropped (the others are under way and will be reported).
+    public func cancel(task: String, upTo count: Int) -> Int {
+        condition.withLock { backlog.drop(task: task, upTo: count) }
+    }
+
+    /// The supervisor has taken the result for `pid`.
+    public func reported(_ pid: pid_t) {
+        _ = reportLock.withLock { unreported.remove(pid) }
+    }
+
+    /// Runs `body` with no spawn under way and tells it whether `pgid` may
+    /// be a worker the supervisor does not know of yet (a reused number).
+    /// For signals to process groups whose leader is gone.
+    public func withoutSpawning<R>(pgid: pid_t, _ body: (_ unreported: Bool) -> R) -> R {
+        spawnLock.withLock {
+            let pending = reportLock.withLock { unreported.contains(pgid) }
+            return body(pending)
+        }
+    }
+
+    /// Ends the thread once the spawn under way (if any) is done.
+    public func close() {
+        condition.withLock {
+            closed = true
+            backlog = SpawnBacklog()
+            condition.signal()
+        }
+    }
+
+    private func next() -> TaskSpec? {
+        condition.withLock {
+            while backlog.isEmpty, !closed { condition.wait() }
+            return closed ? nil : backlog.next()
+        }
+    }
+
+    private func serve() {
+        while let spec = next() {
+            let outcome: Result.Outcome
+            spawnLock.lock()
+            do {
+                let pid = try spawner.spawn(spec)
+                let at = Moment.now()
+                reportLock.withLock { _ = unreported.insert(pid) }
+                spawnLock.unlock()
+                outcome = .spawned(pid: pid, at: at)
+            } catch {
+                spawnLock.unlock()
+                let abandoned = cancel(task: spec.name, upTo: .max)
+                outcome = .failed(message: "cannot start \(spec.command): \(error.description)", abandoned: abandoned)
+            }
+            continuation.yield(Result(task: spec.name, outcome: outcome))
+        }
+        continuation.finish()
+    }
+}
+
+/// The spawns waiting to begin, per task, served round-robin.
+struct SpawnBacklog {
+    private var waiting: [String: (spec: TaskSpec, count: Int)] = [:]
+    /// Tasks with waiting spawns, in the order they are served.
+    private var order: [String] = []
+
+    var isEmpty: Bool { order.isEmpty }
+
+    /// How many spawns of `task` are waiting.
+    func count(of task: String) -> Int { waiting[task]?.count ?? 0 }
+
+    mutating func add(_ spec: TaskSpec, count: Int) {
+        guard count > 0 else { return }
+        if let entry = waiting[spec.name] {
+            waiting[spec.name] = (spec, entry.count + count)
+        } else {
+            waiting[spec.name] = (spec, count)
+            order.append(spec.name)
+        }
+    }
+
+    /// Drops up to `count` waiting spawns of `task`; returns how many.
+    mutating func drop(task: String, upTo count: Int) -> Int {
+        guard let entry = waiting[task], count > 0 else { return 0 }
+        let dropped = min(count, entry.count)
+        if dropped == entry.count {
+            waiting[task] = nil
+            order.removeAll { $0 == task }
+        } else {
+            waiting[task]!.count -= dropped
+        }
+        return dropped
+    }
+
+    /// The next spawn to begin: one of the task whose turn it is.
+    mutating func next() -> TaskSpec? {
+        guard !order.isEmpty else { return nil }
+        let name = order.removeFirst()
+        let entry = waiting[name]!
+        if entry.count > 1 {
+            waiting[name]!.count -= 1
+            order.append(name)
+        } else {
+            waiting[name] = nil
+        }
+        return entry.spec
+    }
+}

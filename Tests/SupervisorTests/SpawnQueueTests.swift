@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@testable import Supervisor
+
+/// The backlog's bookkeeping, and real spawns through the queue's thread.
+@Suite struct SpawnBacklogTests {
+    func spec(_ name: String) -> TaskSpec { TaskSpec(name: name, command: "/bin/true") }
+
+    @Test func tasksAreServedInTurn() {
+        var backlog = SpawnBacklog()
+        backlog.add(spec("A"), count: 3)
+        backlog.add(spec("B"), count: 1)
+        backlog.add(spec("A"), count: 1)
+        var served: [String] = []
+        while let next = backlog.next() { served.append(next.name) }
+        // B's one spawn does not wait for A's four.
+        #expect(served == ["A", "B", "A", "A", "A"])
+        #expect(backlog.isEmpty)
+    }
+
+    @Test func droppingCountsWhatWasWaiting() {
+        var backlog = SpawnBacklog()
+        backlog.add(spec("A"), count: 3)
+        #expect(backlog.drop(task: "A", upTo: 2) == 2)
+        #expect(backlog.count(of: "A") == 1)
+        #expect(backlog.drop(task: "A", upTo: 5) == 1)
+        #expect(backlog.drop(task: "A", upTo: 1) == 0)
+        #expect(backlog.drop(task: "Unknown", upTo: 1) == 0)
+        #expect(backlog.isEmpty)
+        #expect(backlog.next() == nil)
+        backlog.add(spec("A"), count: 0)
+        #expect(backlog.isEmpty)
+    }
+}
+
+@Suite(.serialized) struct SpawnQueueTests {
+    @Test func spawnsAndReportsEachWorkerThenAFailureDropsTheRest() async throws {
+        let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
+        defer { queue.close() }
+        var results = queue.results.makeAsyncIterator()
+
+        queue.enqueue(TaskSpec(name: "ok", command: "/bin/true"), count: 2)
+        var pids: [pid_t] = []
+        for _ in 0..<2 {
+            let result = try #require(await results.next())
+            #expect(result.task == "ok")
+            guard case .spawned(let pid, _) = result.outcome else {
+                Issue.record("expected a spawn, got \(result.outcome)")
+                continue
+            }
+            pids.append(pid)
+        }
+        for pid in pids {
+            var status: Int32 = 0
+            #expect(waitpid(pid, &status, 0) == pid)
+            queue.reported(pid)
+        }
+
+        queue.enqueue(TaskSpec(name: "broken", command: "/nonexistent/worker"), count: 3)
+        let failure = try #require(await results.next())
+        #expect(failure.task == "broken")
+        guard case .failed(let message, let abandoned) = failure.outcome else {
+            Issue.record("expected a failure, got \(failure.outcome)")
+            return
+        }
+        #expect(message.contains("/nonexistent/worker"))
+        // The first failed; the two others were never tried.
+        #expect(abandoned == 2)
+        #expect(queue.cancel(task: "broken", upTo: 10) == 0)
+    }
+
+    @Test func aGroupNumberOfAnUnreportedSpawnIsNeverSignalled() async throws {
+        let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
+        defer { queue.close() }
+        var results = queue.results.makeAsyncIterator()
+        queue.enqueue(TaskSpec(name: "sleeper", command: "/bin/sleep", args: ["30"]), count: 1)
+        let result = try #require(await results.next())
+        guard case .spawned(let pid, _) = result.outcome else {
+            Issue.record("expected a spawn, got \(result.outcome)")
+            return
+        }
+        defer {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        #expect(queue.withoutSpawning(pgid: pid) { $0 })
+        queue.reported(pid)
+        #expect(!queue.withoutSpawning(pgid: pid) { $0 })
+    }
+}
