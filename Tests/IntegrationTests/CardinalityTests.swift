@@ -42,6 +42,38 @@ extension IntegrationSuite {
         }
     }
 
+    /// Spawns run on a thread of their own: the second request comes while
+    /// most of the first one's spawns have not begun. They are dropped, and
+    /// those under way are stopped when they land: nothing is spawned twice
+    /// and nothing is left over.
+    @Test func scaleUpThenDownBeforeTheSpawnsAreDoneEndsAtTheLastSize() async throws {
+        let ws = try Workspace()
+        let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {"cardinality": 1}}"#)
+        try await withManager(ws, config: config) { m in
+            _ = try await m.waitForWorkers("Work", count: 1)
+            _ = try await m.get("/tasks/Work/set/cardinality/300")
+            _ = try await m.get("/tasks/Work/set/cardinality/3")
+            _ = try await m.waitForWorkers("Work", count: 3)
+            #expect(await eventually { m.liveWorkers().count == 3 })
+            let status = try await m.status("Work")
+            #expect(status["Active Workers"] == "3 / 3")
+            // Every worker spawned beyond the three was stopped (counted dead).
+            let dead = Int(status["Dead Workers"] ?? "") ?? -1
+            let spawned = dead + 3
+            #expect(spawned >= 3 && spawned < 300)
+            // A stop in the middle of a large scale-up leaves nothing behind either.
+            _ = try await m.get("/tasks/Work/set/cardinality/300")
+            _ = try await m.request(.delete, "/tasks/Work")
+            #expect(await eventually { m.liveWorkers().isEmpty })
+            #expect(try await m.status("Work")["Running"] == "false")
+            // Started again, it comes up at the size last asked for.
+            _ = try await m.get("/tasks/Work/set/cardinality/2")
+            _ = try await m.get("/tasks/Work/start")
+            _ = try await m.waitForWorkers("Work", count: 2)
+            #expect(await eventually { m.liveWorkers().count == 2 })
+        }
+    }
+
     @Test func scaleDownOfWorkersThatIgnoreSIGTERMNeverBlocksRequests() async throws {
         let ws = try Workspace()
         // A long grace period: the stopped workers linger for 4 s before SIGKILL.
