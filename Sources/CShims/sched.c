@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,4 +36,8 @@ int wpm_request_short_slice(pid_t thread, uint64_t nanoseconds) {
     (void)nanoseconds;
     return ENOSYS;
 #endif
+}
+
+int wpm_become_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : errno;
 }

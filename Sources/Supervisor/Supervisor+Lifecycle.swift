@@ -1,5 +1,7 @@
+import CShims
 import Foundation
 import ServiceLifecycle
+import SystemPackage
 
 /// Running as a service: reap on SIGCHLD, shut down on INT/TERM/QUIT (a
 /// second one skips to SIGKILL), ignore HUP, and on graceful shutdown stop
@@ -16,6 +18,7 @@ extension Supervisor {
         signals: AsyncStream<Int32>, keepAlives: KeepAliveHub?,
         requestShutdown: @escaping @Sendable () async -> Void
     ) async {
+        becomeReaperOfOrphans()
         await withDiscardingTaskGroup { group in
             // Each stream is consumed on the supervisor's own thread.
             group.addTask { await self.consume(signals: signals, requestShutdown: requestShutdown) }
@@ -28,6 +31,20 @@ extension Supervisor {
             keepAlives?.shutdown()
             spawns.close()
             group.cancelAll()
+        }
+    }
+
+    /// Orphaned descendants of workers (a daemon a worker started, children
+    /// of a worker that died) become the manager's children instead of
+    /// init's: as PID 1 (in a container) that is so anyway; otherwise the
+    /// manager asks to be their subreaper. Either way it reaps them, so no
+    /// zombie piles up, and tells them from its workers by pid.
+    private func becomeReaperOfOrphans() {
+        let problem = getpid() == 1 ? 0 : wpm_become_subreaper()
+        if problem == 0 {
+            reapsOrphans = true
+        } else {
+            logger.warning("cannot become the subreaper of orphaned worker descendants: \(Errno(rawValue: problem))")
         }
     }
 

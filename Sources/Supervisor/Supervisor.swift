@@ -42,6 +42,11 @@ public actor Supervisor {
     var shutdownSignals = 0
     var autotasksStarted = false
     var forceDeadline: ContinuousClock.Instant?
+    /// Whether exited children that are not workers are reaped too (set by
+    /// `run` when the process is PID 1 or became a subreaper).
+    var reapsOrphans = false
+    /// Orphaned descendants of workers reaped so far.
+    public private(set) var orphansReaped = 0
     /// Received messages that name no task, by reason.
     var unattributedDrops: [KeepAliveDrop: Int] = [:]
 
@@ -113,18 +118,35 @@ public actor Supervisor {
 
     /// Reaps every exited worker. Called on SIGCHLD (signals coalesce, so it
     /// drains until nothing is left). Only pids this supervisor spawned are
-    /// waited for, so children of anything else in the process are left alone.
+    /// waited for, so children of anything else in the process are left
+    /// alone; except, when it reaps orphans (`reapsOrphans`, as PID 1 or a
+    /// subreaper), any other exited child that is not a worker spawned but
+    /// not reported yet.
     public func reap() {
         while true {
             let pid = wpm_peek_exited_child()
             if pid <= 0 { return }
-            guard owners[pid] != nil else {
+            if owners[pid] != nil {
+                reapOne(pid)
+            } else if reapsOrphans, spawns.withoutSpawning(pgid: pid, { !$0 }) {
+                guard reapOrphan(pid) else { return }
+            } else {
                 // Someone else's child is first in line: check ours one by one.
                 for owned in Array(owners.keys) { reapOne(owned) }
                 return
             }
-            reapOne(pid)
         }
+    }
+
+    /// A descendant of a worker, left to us when its parent died.
+    private func reapOrphan(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        var rc: pid_t
+        repeat { rc = waitpid(pid, &status, WNOHANG) } while rc < 0 && errno == EINTR
+        guard rc == pid else { return false }
+        orphansReaped += 1
+        logger.debug("orphan reaped", metadata: ["pid": "\(pid)", "status": "\(ExitStatus(waitStatus: status))"])
+        return true
     }
 
     private func reapOne(_ pid: pid_t) {

@@ -31,6 +31,10 @@ pid_t wpm_peek_exited_child(void);
 /// value. Returns 0 or errno.
 int wpm_request_short_slice(pid_t thread, uint64_t nanoseconds);
 
+/// Makes this process the reaper of its orphaned descendants
+/// (PR_SET_CHILD_SUBREAPER), as PID 1 is. Returns 0 or errno.
+int wpm_become_subreaper(void);
+
 /// Restores the default disposition of `signo`.
 void wpm_reset_signal(int signo);
 
