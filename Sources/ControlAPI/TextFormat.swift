@@ -15,6 +15,10 @@ enum TextFormat {
             "Active Workers": "\(s.activeWorkers) / \(s.cardinality)",
             "Dead Workers": "\(s.deadWorkers)",
             "Stalled Workers": "\(s.stalledWorkers)",
+            // How the dead workers ended (with Stalled Workers, they add up to Dead Workers).
+            "Clean Exits": "\(s.exits.clean)",
+            "Crashed Workers": "\(s.exits.crashed)",
+            "Killed Workers": "\(s.exits.signaled)",
         ]
         if let startedAt = s.startedAt { fields["Started at"] = time(startedAt) }
         if let lastAlive = s.lastAliveAt { fields["Last alive at"] = time(lastAlive) }

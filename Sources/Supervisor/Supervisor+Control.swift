@@ -28,7 +28,7 @@ extension Supervisor {
         _ = try pool(name)
         let now = Moment.now()
         let (outcome, actions) = pools[name]!.start(now: now)
-        if outcome == .started { logger.info("task started", metadata: ["task": "\(name)"]) }
+        if outcome == .started { logger.notice("task started", metadata: ["task": "\(name)"]) }
         perform(actions, task: name, now: now)
         return outcome
     }
@@ -37,7 +37,7 @@ extension Supervisor {
         _ = try pool(name)
         let now = Moment.now()
         let (outcome, actions) = pools[name]!.stop(now: now)
-        if outcome == .stopped { logger.info("task stopped", metadata: ["task": "\(name)"]) }
+        if outcome == .stopped { logger.notice("task stopped", metadata: ["task": "\(name)"]) }
         perform(actions, task: name, now: now)
         return outcome
     }
@@ -54,7 +54,7 @@ extension Supervisor {
         let cardinality = try ControlError.parseCardinality(value, max: config.maxCardinality)
         let now = Moment.now()
         let actions = pools[name]!.setCardinality(cardinality, now: now)
-        logger.info("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])
+        logger.notice("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])
         perform(actions, task: name, now: now)
     }
 

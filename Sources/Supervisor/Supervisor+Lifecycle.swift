@@ -2,11 +2,12 @@ import Foundation
 import ServiceLifecycle
 
 /// Running as a service: reap on SIGCHLD, shut down on INT/TERM/QUIT (a
-/// second one skips to SIGKILL), ignore HUP, and on graceful shutdown stop
+/// second one skips to SIGKILL), ignore HUP, dump the state on USR1, and on
+/// graceful shutdown stop
 /// every worker within `force_timeout`.
 extension Supervisor {
     /// Signals the manager reacts to; `SignalPipe` must deliver these.
-    public static let handledSignals: [Int32] = [SIGCHLD, SIGINT, SIGTERM, SIGQUIT, SIGHUP]
+    public static let handledSignals: [Int32] = [SIGCHLD, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1]
 
     /// Runs inside a `ServiceGroup` service: consumes `signals` until the
     /// group's graceful shutdown, then stops every worker. `requestShutdown` is called
@@ -42,6 +43,8 @@ extension Supervisor {
             reap()
         case SIGHUP:
             logger.notice("SIGHUP received and ignored (reserved for configuration reload)")
+        case SIGUSR1:
+            dumpState()
         default:
             shutdownSignals += 1
             if shutdownSignals == 1 {

@@ -66,22 +66,23 @@ public actor Supervisor {
                 // Linux reuses no pid still naming a process group: a group
                 // waiting for its SIGKILL under this number is empty now.
                 lingeringGroups[pid] = nil
-                logger.debug("worker spawned", metadata: ["task": "\(task)", "pid": "\(pid)"])
+                logSpawned(task: task, pid: pid)
                 let follow = pools[task]!.spawned(pid: pid, now: now)
                 if let stall = pools[task]!.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
                 if !follow.isEmpty { perform(follow, task: task, now: now) }
             } catch {
                 let message = "cannot start \(spec.command): \(error.description)"
                 logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
+                let held = pools[task]!.spawnNotBefore
                 _ = pools[task]!.spawnFailed(message: message, now: now)
+                noteSpawnDelay(task: task, before: held, now: now)
                 return
             }
         }
     }
 
     private func send(_ signal: WorkerSignal, to pid: pid_t, task: String) {
-        logger.debug(
-            "signalling worker", metadata: ["task": "\(task)", "pid": "\(pid)", "signal": "\(SignalName.of(signal.number))"])
+        logSignal(signal, task: task, pid: pid)
         if kill(-pid, signal.number) != 0, errno == ESRCH {
             // The worker left its process group: signal it alone.
             _ = kill(pid, signal.number)
@@ -113,12 +114,15 @@ public actor Supervisor {
         guard rc == pid, let task = owners.removeValue(forKey: pid) else { return }
         let now = Moment.now()
         let exit = ExitStatus(waitStatus: status)
-        let before = pools[task]?.workers[pid]?.state
-        logger.info("worker exited", metadata: ["task": "\(task)", "pid": "\(pid)", "status": "\(exit)"])
+        let record = pools[task]?.workers[pid]
+        let before = record?.state
+        let held = pools[task]?.spawnNotBefore
+        logExit(task: task, pid: pid, status: exit, record: record)
         // Before any replacement is spawned: it could get this very pid, and
         // so lead a process group with this number.
         cleanUpGroup(pid, stateBefore: before, now: now)
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
+            noteSpawnDelay(task: task, before: held, now: now)
             perform(actions, task: task, now: now)
         }
     }
@@ -161,9 +165,7 @@ public actor Supervisor {
             return nil
         case .stalled(let actions):
             let silence = now.instant - (pools[task]?.workers[pid]?.lastAliveInstant ?? pools[task]?.workers[pid]?.startedAt.instant ?? now.instant)
-            logger.warning(
-                "worker stalled: no keep-alive for \(silence.milliseconds) ms",
-                metadata: ["task": "\(task)", "pid": "\(pid)"])
+            logStalled(task: task, pid: pid, silence: silence)
             return actions
         case .gone, nil:
             return nil

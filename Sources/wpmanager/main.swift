@@ -19,7 +19,11 @@ struct WPManager: AsyncParsableCommand {
             The config is the Go workerpoolmanager's JSON format (see README.md). Tasks listed \
             under "autotasks" start once the HTTP API is listening. SIGINT, SIGTERM and SIGQUIT \
             stop every worker (SIGTERM, grace period, SIGKILL) within force_timeout and exit 0; \
-            a second such signal kills every worker at once. SIGHUP is ignored.
+            a second such signal kills every worker at once. SIGHUP is ignored. SIGUSR1 logs every \
+            task and worker with its state.
+            Logs go to standard error: by default notice and above (start, stop, operator actions, \
+            stalls, crashes, held-back spawns, errors); --verbose adds every worker's spawn, first \
+            keep-alive, SIGTERM and expected exit; --debug adds debug messages.
             Exit status: 0 after a requested shutdown, 2 for a bad config, usage or address.
             """)
 
@@ -35,16 +39,23 @@ struct WPManager: AsyncParsableCommand {
             valueName: "address"))
     var listen: String?
 
-    @Flag(name: [.customLong("debug"), .customLong("debug", withSingleDash: true)], help: "Log debug messages.")
+    @Flag(
+        name: [.customLong("verbose"), .customLong("verbose", withSingleDash: true)],
+        help: "Also log the routine life of every worker: spawned, first keep-alive, SIGTERM sent, expected exit.")
+    var verbose = false
+
+    @Flag(
+        name: [.customLong("debug"), .customLong("debug", withSingleDash: true)],
+        help: "Log debug messages too (implies --verbose).")
     var debug = false
 
+    @Flag(
+        name: [.customLong("json"), .customLong("json", withSingleDash: true)],
+        help: "Log one JSON object per line: time (RFC 3339 UTC, ms), level, message, and metadata such as task and pid as fields.")
+    var json = false
+
     func run() async throws {
-        let level: Logger.Level = debug ? .debug : .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LogSetup.bootstrap(level: LogSetup.level(debug: debug, verbose: verbose), json: json)
         let logger = Logger(label: "wpmanager")
 
         var config: ManagerConfig
@@ -107,6 +118,7 @@ struct WPManager: AsyncParsableCommand {
             throw ExitCode(2)
         }
     }
+
 
     private func describe(_ error: any Error, listen: String, port: Int) -> String {
         let text = String(describing: error)

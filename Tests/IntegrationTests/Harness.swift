@@ -173,7 +173,8 @@ final class Manager: @unchecked Sendable {
         if let zmqLine = stderr.lines.first(where: { $0.contains(inbound) }) {
             keepAliveEndpoint = String(zmqLine.components(separatedBy: inbound)[1].prefix { $0 != "," })
         }
-        let address = line.components(separatedBy: marker)[1]
+        // (In a --json log line the address is followed by `"}`.)
+        let address = String(line.components(separatedBy: marker)[1].prefix { $0 != "\"" })
         port = Int(address.split(separator: ":").last ?? "") ?? 0
         host = String(address[..<address.lastIndex(of: ":")!])
     }
