@@ -25,6 +25,7 @@ enum TextFormat {
         if s.stoppingWorkers > 0 { fields["Stopping Workers"] = "\(s.stoppingWorkers)" }
         if let error = s.lastSpawnError { fields["Last spawn error"] = error }
         if let exit = s.lastExit { fields["Last exit"] = exit }
+        if s.outputLinesDropped > 0 { fields["Dropped Output Lines"] = "\(s.outputLinesDropped)" }
         if let next = s.nextSpawnAt { fields["Next spawn at"] = time(next) }
         return fields.keys.sorted().map { "\($0):\t\(fields[$0]!)\n" }.joined()
     }

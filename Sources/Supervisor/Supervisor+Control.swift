@@ -9,13 +9,19 @@ extension Supervisor {
     }
 
     public func status(of name: String) throws(ControlError) -> TaskStatus {
-        try pool(name).status(now: .now())
+        withOutputDrops(try pool(name).status(now: .now()))
     }
 
     /// The status of every running task, sorted by name.
     public func statusOfRunningTasks() -> [TaskStatus] {
         let now = Moment.now()
-        return taskNames.compactMap { pools[$0]?.phase == .running ? pools[$0]!.status(now: now) : nil }
+        return taskNames.compactMap { pools[$0]?.phase == .running ? withOutputDrops(pools[$0]!.status(now: now)) : nil }
+    }
+
+    private func withOutputDrops(_ status: TaskStatus) -> TaskStatus {
+        var status = status
+        status.outputLinesDropped = spawner.output.droppedLines(task: status.name)
+        return status
     }
 
     public func workers(of name: String) throws(ControlError) -> [WorkerStatus] {

@@ -20,7 +20,7 @@ struct WPManager: AsyncParsableCommand {
             under "autotasks" start once the HTTP API is listening. SIGINT, SIGTERM and SIGQUIT \
             stop every worker (SIGTERM, grace period, SIGKILL) within force_timeout and exit 0; \
             a second such signal kills every worker at once. SIGHUP is ignored. SIGUSR1 logs every \
-            task and worker with its state.
+            task and worker with its state; SIGUSR2 reopens the worker log files (log_dir).
             Logs go to standard error: by default notice and above (start, stop, operator actions, \
             stalls, crashes, held-back spawns, errors); --verbose adds every worker's spawn, first \
             keep-alive, SIGTERM and expected exit; --debug adds debug messages.
@@ -82,8 +82,9 @@ struct WPManager: AsyncParsableCommand {
         logger.notice("keep-alives inbound on \(keepAlives.inboundEndpoint), watchable on \(keepAlives.internalEndpoint)")
 
         let signals = try SignalPipe(Supervisor.handledSignals)
+        let output = OutputRouter(logs: config.workerLogs, logger: logger)
         let spawner = try Spawner(
-            output: OutputRouter(), environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint])
+            output: output, environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint])
         let supervisor = Supervisor(config: config, spawner: spawner, logger: logger)
         let router = ControlRoutes.router(for: supervisor)
         let app = Application(
@@ -117,6 +118,8 @@ struct WPManager: AsyncParsableCommand {
             logger.critical("\(describe(error, listen: config.listen, port: config.port))")
             throw ExitCode(2)
         }
+        // The workers' last lines (and partial ones) reach their files.
+        output.finish(timeout: .seconds(2))
     }
 
 
