@@ -81,6 +81,7 @@ struct WPManager: AsyncParsableCommand {
         }
         logger.notice("keep-alives inbound on \(keepAlives.inboundEndpoint), watchable on \(keepAlives.internalEndpoint)")
 
+        let notifier = systemdNotifier(logger: logger)
         let signals = try SignalPipe(Supervisor.handledSignals)
         let output = OutputRouter(logs: config.workerLogs, logger: logger)
         let spawner = try Spawner(
@@ -95,18 +96,25 @@ struct WPManager: AsyncParsableCommand {
                 let host = address?.ipAddress ?? listenAddress
                 let shown = host.contains(":") ? "[\(host)]" : host
                 logger.notice("HTTP control API listening on \(shown):\(address?.port ?? port)")
+                notifier?.notify("READY=1\nSTATUS=HTTP control API listening on \(shown):\(address?.port ?? port)")
                 await supervisor.startAutotasks()
             },
             logger: logger)
 
         let groupBox = Mutex<ServiceGroup?>(nil)
         let service = SupervisorService(supervisor: supervisor, signals: signals.signals, keepAlives: keepAlives) {
+            notifier?.notify("STOPPING=1")
             let group = groupBox.withLock { $0 }
             await group?.triggerGracefulShutdown()
         }
+        // Shut down in reverse order: HTTP first, then the workers; the
+        // watchdog keeps beating until they are gone.
+        let watchdog = notifier.flatMap { notifier in
+            notifier.watchdogInterval.map { WatchdogService(notifier: notifier, interval: $0, supervisor: supervisor) }
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
+                services: (watchdog.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                     .init(service: service),
                     .init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],
@@ -122,6 +130,20 @@ struct WPManager: AsyncParsableCommand {
         output.finish(timeout: .seconds(2))
     }
 
+    /// Under systemd (`$NOTIFY_SOCKET`): the notifier; the variables are
+    /// removed from the environment so that workers do not inherit them.
+    private func systemdNotifier(logger: Logger) -> SystemdNotifier? {
+        defer { SystemdNotifier.unsetEnvironment() }
+        do {
+            guard let notifier = try SystemdNotifier(environment: ProcessInfo.processInfo.environment) else { return nil }
+            let watchdog = notifier.watchdogInterval.map { " (watchdog every \($0.milliseconds) ms)" } ?? ""
+            logger.info("systemd notifications to \(notifier.socketName)\(watchdog)")
+            return notifier
+        } catch {
+            logger.warning("systemd notifications disabled: \(error)")
+            return nil
+        }
+    }
 
     private func describe(_ error: any Error, listen: String, port: Int) -> String {
         let text = String(describing: error)
