@@ -24,6 +24,8 @@ struct WPManager: AsyncParsableCommand {
             Logs go to standard error: by default notice and above (start, stop, operator actions, \
             stalls, crashes, held-back spawns, errors); --verbose adds every worker's spawn, first \
             keep-alive, SIGTERM and expected exit; --debug adds debug messages.
+            Under systemd (NOTIFY_SOCKET set) it sends READY=1 once HTTP listens, WATCHDOG=1 at \
+            half of WATCHDOG_USEC, and STOPPING=1 at shutdown.
             Exit status: 0 after a requested shutdown, 2 for a bad config, usage or address.
             """)
 

@@ -108,6 +108,11 @@ extension IntegrationSuite {
                 #expect(m.stderr.lines.contains { $0.contains(" notice wpmanager: ") && $0.contains("HTTP control API listening on") })
                 #expect(!m.stderr.text.contains("{\"time\""))
             }
+            let help = try Manager(ws, config: "", arguments: ["--help"])
+            #expect(try await help.waitForExit() == 0)
+            for flag in ["--verbose, -verbose", "--debug, -debug", "--json, -json", "SIGUSR1", "NOTIFY_SOCKET"] {
+                #expect(help.stdout.text.contains(flag), "\(flag)")
+            }
             for flags in [["-jsonx"], ["--json=yes"], ["--verbose=1"], ["-debug=true"]] {
                 let (status, stderr) = try await runManager(["-conf=\(config)"] + flags, workspace: ws)
                 #expect(status == 2, "\(flags): \(stderr)")
