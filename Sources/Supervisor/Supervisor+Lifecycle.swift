@@ -46,8 +46,11 @@ extension Supervisor {
         case SIGUSR1:
             dumpState()
         case SIGUSR2:
-            logger.notice("SIGUSR2 received: reopening the worker log files")
-            spawner.output.reopenFiles()
+            if spawner.output.reopenFiles() {
+                logger.notice("SIGUSR2 received: reopening the worker log files")
+            } else {
+                logger.notice("SIGUSR2 received and ignored: no worker log files (log_dir)")
+            }
         default:
             shutdownSignals += 1
             if shutdownSignals == 1 {

@@ -98,6 +98,20 @@ extension IntegrationSuite {
             }
         }
 
+        @Test func sigusr2WithoutLogDirIsLoggedAndIgnored() async throws {
+            let ws = try Workspace()
+            let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {}}"#)
+            try await withManager(ws, config: config) { m in
+                let pids = try await m.waitForWorkers("Work", count: 1)
+                kill(m.pid, SIGUSR2)
+                #expect(await eventually { m.stderr.text.contains("SIGUSR2 received and ignored: no worker log files (log_dir)") })
+                #expect(try await m.workerPids("Work") == pids)
+                // Without log_dir (nor capture_output), workers write to /dev/null, as before.
+                let target = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pids[0])/fd/1")
+                #expect(target == "/dev/null")
+            }
+        }
+
         @Test func aStuckLogFileBlocksNeitherTheWorkersNorTheManager() async throws {
             let ws = try Workspace()
             // 8 MB of output, then a mark that the worker got past its writes.

@@ -174,7 +174,7 @@ final class TaskDirectory {
         (#""log_dir": 5"#, "log_dir", "must be a string"),
         (#""log_dir": """#, "log_dir", "must not be empty"),
         (#""log_dir": "/nonexistent/wpm-logs""#, "log_dir", "No such file or directory"),
-        (#""log_dir": "/etc/hostname""#, "log_dir", "is not a directory"),
+        (#""log_dir": "/dev/null""#, "log_dir", "is not a directory"),
         (#""log_dir": "/tmp", "log_max_size": -1"#, "log_max_size", "got -1"),
         (#""log_dir": "/tmp", "log_max_size": 1023"#, "log_max_size", "must be 0 (never rotate) or at least 1024 bytes, got 1023"),
         (#""log_dir": "/tmp", "log_max_size": "10M""#, "log_max_size", "got a string"),

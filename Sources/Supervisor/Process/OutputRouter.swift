@@ -61,9 +61,11 @@ public final class OutputRouter: Sendable {
     }
 
     /// SIGUSR2: the log files are closed and opened again by name (after
-    /// logrotate moved them away).
-    public func reopenFiles() {
+    /// logrotate moved them away). False when there are none (no `log_dir`).
+    @discardableResult
+    public func reopenFiles() -> Bool {
         files?.requestReopen()
+        return files != nil
     }
 
     /// Lines of `task`'s workers that were dropped (a destination too slow)
