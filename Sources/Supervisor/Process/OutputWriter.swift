@@ -12,7 +12,8 @@ protocol OutputDestination: AnyObject {
 /// A bounded buffer in front of a destination that may be slow or stuck (a
 /// full disk, a pipe nobody reads). `submit` never blocks: when more than
 /// `capacity` bytes are waiting, the chunk is dropped and its lines are
-/// counted for its task. One thread of its own does the writing.
+/// counted for its task. One thread of its own does the writing, taking
+/// everything waiting at once (so up to twice `capacity` is held in memory).
 final class OutputWriter: @unchecked Sendable {
     struct Chunk {
         var task: String
