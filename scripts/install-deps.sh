@@ -14,6 +14,7 @@ packages=(
     python3-zmq      # example Python worker
     php-cli          # example PHP worker
     php-zmq          # example PHP worker's ZeroMQ binding
+    systemd          # systemd-analyze checks resources/systemd/wpmanager.service
 )
 
 installed() {

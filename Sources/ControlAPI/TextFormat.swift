@@ -15,12 +15,17 @@ enum TextFormat {
             "Active Workers": "\(s.activeWorkers) / \(s.cardinality)",
             "Dead Workers": "\(s.deadWorkers)",
             "Stalled Workers": "\(s.stalledWorkers)",
+            // How the dead workers ended (with Stalled Workers, they add up to Dead Workers).
+            "Clean Exits": "\(s.exits.clean)",
+            "Crashed Workers": "\(s.exits.crashed)",
+            "Killed Workers": "\(s.exits.signaled)",
         ]
         if let startedAt = s.startedAt { fields["Started at"] = time(startedAt) }
         if let lastAlive = s.lastAliveAt { fields["Last alive at"] = time(lastAlive) }
         if s.stoppingWorkers > 0 { fields["Stopping Workers"] = "\(s.stoppingWorkers)" }
         if let error = s.lastSpawnError { fields["Last spawn error"] = error }
         if let exit = s.lastExit { fields["Last exit"] = exit }
+        if s.outputLinesDropped > 0 { fields["Dropped Output Lines"] = "\(s.outputLinesDropped)" }
         if let next = s.nextSpawnAt { fields["Next spawn at"] = time(next) }
         return fields.keys.sorted().map { "\($0):\t\(fields[$0]!)\n" }.joined()
     }

@@ -26,6 +26,9 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     public var keepAlivesReceived: Int
     /// Messages naming this task that did not count, by reason (every reason listed).
     public var keepAlivesDropped: [String: Int]
+    /// Output lines of its workers dropped (a log destination too slow) or
+    /// lost (a write failed) since the manager started.
+    public var outputLinesDropped = 0
 
     enum CodingKeys: String, CodingKey {
         case name, running, cardinality
@@ -42,6 +45,7 @@ public struct TaskStatus: Sendable, Equatable, Codable {
         case exits
         case keepAlivesReceived = "keepalives_received"
         case keepAlivesDropped = "keepalives_dropped"
+        case outputLinesDropped = "output_lines_dropped"
     }
 }
 

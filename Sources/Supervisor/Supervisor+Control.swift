@@ -9,13 +9,19 @@ extension Supervisor {
     }
 
     public func status(of name: String) throws(ControlError) -> TaskStatus {
-        try pool(name).status(now: .now())
+        withOutputDrops(try pool(name).status(now: .now()))
     }
 
     /// The status of every running task, sorted by name.
     public func statusOfRunningTasks() -> [TaskStatus] {
         let now = Moment.now()
-        return taskNames.compactMap { pools[$0]?.phase == .running ? pools[$0]!.status(now: now) : nil }
+        return taskNames.compactMap { pools[$0]?.phase == .running ? withOutputDrops(pools[$0]!.status(now: now)) : nil }
+    }
+
+    private func withOutputDrops(_ status: TaskStatus) -> TaskStatus {
+        var status = status
+        status.outputLinesDropped = spawner.output.droppedLines(task: status.name)
+        return status
     }
 
     public func workers(of name: String) throws(ControlError) -> [WorkerStatus] {
@@ -28,7 +34,7 @@ extension Supervisor {
         _ = try pool(name)
         let now = Moment.now()
         let (outcome, actions) = pools[name]!.start(now: now)
-        if outcome == .started { logger.info("task started", metadata: ["task": "\(name)"]) }
+        if outcome == .started { logger.notice("task started", metadata: ["task": "\(name)"]) }
         perform(actions, task: name, now: now)
         return outcome
     }
@@ -37,7 +43,7 @@ extension Supervisor {
         _ = try pool(name)
         let now = Moment.now()
         let (outcome, actions) = pools[name]!.stop(now: now)
-        if outcome == .stopped { logger.info("task stopped", metadata: ["task": "\(name)"]) }
+        if outcome == .stopped { logger.notice("task stopped", metadata: ["task": "\(name)"]) }
         perform(actions, task: name, now: now)
         return outcome
     }
@@ -54,7 +60,7 @@ extension Supervisor {
         let cardinality = try ControlError.parseCardinality(value, max: config.maxCardinality)
         let now = Moment.now()
         let actions = pools[name]!.setCardinality(cardinality, now: now)
-        logger.info("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])
+        logger.notice("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])
         perform(actions, task: name, now: now)
     }
 

@@ -4,11 +4,12 @@ import ServiceLifecycle
 import SystemPackage
 
 /// Running as a service: reap on SIGCHLD, shut down on INT/TERM/QUIT (a
-/// second one skips to SIGKILL), ignore HUP, and on graceful shutdown stop
+/// second one skips to SIGKILL), ignore HUP, dump the state on USR1, reopen
+/// the worker log files on USR2, and on graceful shutdown stop
 /// every worker within `force_timeout`.
 extension Supervisor {
     /// Signals the manager reacts to; `SignalPipe` must deliver these.
-    public static let handledSignals: [Int32] = [SIGCHLD, SIGINT, SIGTERM, SIGQUIT, SIGHUP]
+    public static let handledSignals: [Int32] = [SIGCHLD, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2]
 
     /// Runs inside a `ServiceGroup` service: consumes `signals` until the
     /// group's graceful shutdown, then stops every worker. `requestShutdown` is called
@@ -66,6 +67,14 @@ extension Supervisor {
             reap()
         case SIGHUP:
             logger.notice("SIGHUP received and ignored (reserved for configuration reload)")
+        case SIGUSR1:
+            dumpState()
+        case SIGUSR2:
+            if spawner.output.reopenFiles() {
+                logger.notice("SIGUSR2 received: reopening the worker log files")
+            } else {
+                logger.notice("SIGUSR2 received and ignored: no worker log files (log_dir)")
+            }
         default:
             shutdownSignals += 1
             if shutdownSignals == 1 {

@@ -24,6 +24,8 @@ public actor Supervisor {
     public nonisolated let config: ManagerConfig
     public nonisolated let taskNames: [String]
     let logger: Logger
+    /// Starts workers (through `spawns`) and owns their output.
+    let spawner: Spawner
     /// Starts workers on its own thread; results come back to `spawnFinished`.
     let spawns: SpawnQueue
     var pools: [String: PoolStateMachine]
@@ -53,6 +55,7 @@ public actor Supervisor {
     public init(config: ManagerConfig, spawner: Spawner, logger: Logger) {
         self.config = config
         self.logger = logger
+        self.spawner = spawner
         self.spawns = SpawnQueue(spawner: spawner)
         loop.execute { LatencySensitiveThread.enter() }
         self.taskNames = config.tasks.map(\.name).sorted()
@@ -91,7 +94,7 @@ public actor Supervisor {
             // Linux reuses no pid still naming a process group: a group
             // waiting for its SIGKILL under this number is empty now.
             lingeringGroups[pid] = nil
-            logger.debug("worker spawned", metadata: ["task": "\(task)", "pid": "\(pid)"])
+            logSpawned(task: task, pid: pid)
             let follow = pools[task]?.spawned(pid: pid, now: at) ?? []
             if let stall = pools[task]?.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
             perform(follow, task: task, now: .now())
@@ -100,14 +103,15 @@ public actor Supervisor {
         case .failed(let message, let abandoned):
             logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
             let now = Moment.now()
+            let held = pools[task]?.spawnNotBefore
             let follow = pools[task]?.spawnFailed(message: message, abandoned: abandoned, now: now) ?? []
+            noteSpawnDelay(task: task, before: held, now: now)
             perform(follow, task: task, now: now)
         }
     }
 
     private func send(_ signal: WorkerSignal, to pid: pid_t, task: String) {
-        logger.debug(
-            "signalling worker", metadata: ["task": "\(task)", "pid": "\(pid)", "signal": "\(SignalName.of(signal.number))"])
+        logSignal(signal, task: task, pid: pid)
         if kill(-pid, signal.number) != 0, errno == ESRCH {
             // The worker left its process group: signal it alone.
             _ = kill(pid, signal.number)
@@ -156,10 +160,13 @@ public actor Supervisor {
         guard rc == pid, let task = owners.removeValue(forKey: pid) else { return }
         let now = Moment.now()
         let exit = ExitStatus(waitStatus: status)
-        let before = pools[task]?.workers[pid]?.state
-        logger.info("worker exited", metadata: ["task": "\(task)", "pid": "\(pid)", "status": "\(exit)"])
+        let record = pools[task]?.workers[pid]
+        let before = record?.state
+        let held = pools[task]?.spawnNotBefore
+        logExit(task: task, pid: pid, status: exit, record: record)
         cleanUpGroup(pid, stateBefore: before, now: now)
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
+            noteSpawnDelay(task: task, before: held, now: now)
             perform(actions, task: task, now: now)
         }
     }
@@ -214,9 +221,7 @@ public actor Supervisor {
             return nil
         case .stalled(let actions):
             let silence = now.instant - (pools[task]?.workers[pid]?.lastAliveInstant ?? pools[task]?.workers[pid]?.startedAt.instant ?? now.instant)
-            logger.warning(
-                "worker stalled: no keep-alive for \(silence.milliseconds) ms",
-                metadata: ["task": "\(task)", "pid": "\(pid)"])
+            logStalled(task: task, pid: pid, silence: silence)
             return actions
         case .gone, nil:
             return nil

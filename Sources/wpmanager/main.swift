@@ -19,7 +19,13 @@ struct WPManager: AsyncParsableCommand {
             The config is the Go workerpoolmanager's JSON format (see README.md). Tasks listed \
             under "autotasks" start once the HTTP API is listening. SIGINT, SIGTERM and SIGQUIT \
             stop every worker (SIGTERM, grace period, SIGKILL) within force_timeout and exit 0; \
-            a second such signal kills every worker at once. SIGHUP is ignored.
+            a second such signal kills every worker at once. SIGHUP is ignored. SIGUSR1 logs every \
+            task and worker with its state; SIGUSR2 reopens the worker log files (log_dir).
+            Logs go to standard error: by default notice and above (start, stop, operator actions, \
+            stalls, crashes, held-back spawns, errors); --verbose adds every worker's spawn, first \
+            keep-alive, SIGTERM and expected exit; --debug adds debug messages.
+            Under systemd (NOTIFY_SOCKET set) it sends READY=1 once HTTP listens, WATCHDOG=1 at \
+            half of WATCHDOG_USEC, and STOPPING=1 at shutdown.
             Exit status: 0 after a requested shutdown, 2 for a bad config, usage or address.
             """)
 
@@ -35,16 +41,23 @@ struct WPManager: AsyncParsableCommand {
             valueName: "address"))
     var listen: String?
 
-    @Flag(name: [.customLong("debug"), .customLong("debug", withSingleDash: true)], help: "Log debug messages.")
+    @Flag(
+        name: [.customLong("verbose"), .customLong("verbose", withSingleDash: true)],
+        help: "Also log the routine life of every worker: spawned, first keep-alive, SIGTERM sent, expected exit.")
+    var verbose = false
+
+    @Flag(
+        name: [.customLong("debug"), .customLong("debug", withSingleDash: true)],
+        help: "Log debug messages too (implies --verbose).")
     var debug = false
 
+    @Flag(
+        name: [.customLong("json"), .customLong("json", withSingleDash: true)],
+        help: "Log one JSON object per line: time (RFC 3339 UTC, ms), level, message, and metadata such as task and pid as fields.")
+    var json = false
+
     func run() async throws {
-        let level: Logger.Level = debug ? .debug : .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LogSetup.bootstrap(level: LogSetup.level(debug: debug, verbose: verbose), json: json)
         let logger = Logger(label: "wpmanager")
 
         var config: ManagerConfig
@@ -70,9 +83,11 @@ struct WPManager: AsyncParsableCommand {
         }
         logger.notice("keep-alives inbound on \(keepAlives.inboundEndpoint), watchable on \(keepAlives.internalEndpoint)")
 
+        let notifier = systemdNotifier(logger: logger)
         let signals = try SignalPipe(Supervisor.handledSignals)
+        let output = OutputRouter(logs: config.workerLogs, logger: logger)
         let spawner = try Spawner(
-            output: OutputRouter(), environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint])
+            output: output, environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint])
         let supervisor = Supervisor(config: config, spawner: spawner, logger: logger)
         let router = ControlRoutes.router(for: supervisor)
         let app = Application(
@@ -83,18 +98,25 @@ struct WPManager: AsyncParsableCommand {
                 let host = address?.ipAddress ?? listenAddress
                 let shown = host.contains(":") ? "[\(host)]" : host
                 logger.notice("HTTP control API listening on \(shown):\(address?.port ?? port)")
+                notifier?.notify("READY=1\nSTATUS=HTTP control API listening on \(shown):\(address?.port ?? port)")
                 await supervisor.startAutotasks()
             },
             logger: logger)
 
         let groupBox = Mutex<ServiceGroup?>(nil)
         let service = SupervisorService(supervisor: supervisor, signals: signals.signals, keepAlives: keepAlives) {
+            notifier?.notify("STOPPING=1")
             let group = groupBox.withLock { $0 }
             await group?.triggerGracefulShutdown()
         }
+        // Shut down in reverse order: HTTP first, then the workers; the
+        // watchdog keeps beating until they are gone.
+        let watchdog = notifier.flatMap { notifier in
+            notifier.watchdogInterval.map { WatchdogService(notifier: notifier, interval: $0, supervisor: supervisor) }
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
+                services: (watchdog.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                     .init(service: service),
                     .init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],
@@ -105,6 +127,23 @@ struct WPManager: AsyncParsableCommand {
         } catch {
             logger.critical("\(describe(error, listen: config.listen, port: config.port))")
             throw ExitCode(2)
+        }
+        // The workers' last lines (and partial ones) reach their files.
+        output.finish(timeout: .seconds(2))
+    }
+
+    /// Under systemd (`$NOTIFY_SOCKET`): the notifier; the variables are
+    /// removed from the environment so that workers do not inherit them.
+    private func systemdNotifier(logger: Logger) -> SystemdNotifier? {
+        defer { SystemdNotifier.unsetEnvironment() }
+        do {
+            guard let notifier = try SystemdNotifier(environment: ProcessInfo.processInfo.environment) else { return nil }
+            let watchdog = notifier.watchdogInterval.map { " (watchdog every \($0.milliseconds) ms)" } ?? ""
+            logger.info("systemd notifications to \(notifier.socketName)\(watchdog)")
+            return notifier
+        } catch {
+            logger.warning("systemd notifications disabled: \(error)")
+            return nil
         }
     }
 

@@ -48,6 +48,9 @@ extension IntegrationSuite {
                 (#"{"port": 8010}"#, #""path": is missing"#),
                 (#"{"path": "\#(ws.path)/missing"}"#, #""path""#),
                 (#"{"path": "#, "malformed JSON"),
+                (#"{"path": "\#(ws.tasks)", "log_dir": "\#(ws.path)/no-logs"}"#, #""log_dir": "\#(ws.path)/no-logs" cannot be used"#),
+                (#"{"path": "\#(ws.tasks)", "log_dir": "\#(ws.tasks)", "log_max_size": 100}"#, #""log_max_size": must be 0"#),
+                (#"{"path": "\#(ws.tasks)", "log_dir": "\#(ws.tasks)", "log_backups": "3"}"#, #""log_backups": must be"#),
             ]
             for (json, expected) in cases {
                 let file = ws.config(json)

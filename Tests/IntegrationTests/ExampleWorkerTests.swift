@@ -52,7 +52,8 @@ extension IntegrationSuite {
                  "path": "\(ws.tasks)", "filesuffix": "Task.sh",
                  "autotasks": {"\(name)": {"cardinality": 2, "capture_output": true}}}
                 """)
-            try await withManager(ws, config: cfg) { m in
+            // --verbose: the expected exits below are logged at info.
+            try await withManager(ws, config: cfg, arguments: ["-conf=\(cfg)", "--verbose"]) { m in
                 let watcher = try KeepAliveWatcher(m.internalKeepAliveEndpoint, task: name)
                 let pids = try await m.waitForWorkers(name, count: 2).sorted()
 

@@ -136,11 +136,14 @@ final class Manager: @unchecked Sendable {
     var host = "127.0.0.1"
 
     /// Starts `wpmanager -conf=CONFIG` and waits until its HTTP API listens.
-    init(_ workspace: Workspace, config: String, arguments: [String]? = nil, waitForHTTP: Bool = true) throws {
+    init(
+        _ workspace: Workspace, config: String, arguments: [String]? = nil, environment extra: [String: String] = [:],
+        waitForHTTP: Bool = true
+    ) throws {
         self.workspace = workspace
         process.executableURL = URL(fileURLWithPath: managerBinary)
         process.arguments = arguments ?? ["-conf=\(config)"]
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         environment["WPMTEST_TAG"] = workspace.tag
         process.environment = environment
         let out = Pipe()
@@ -154,8 +157,10 @@ final class Manager: @unchecked Sendable {
         try process.run()
     }
 
-    static func start(_ workspace: Workspace, config: String, arguments: [String]? = nil) async throws -> Manager {
-        let manager = try Manager(workspace, config: config, arguments: arguments)
+    static func start(
+        _ workspace: Workspace, config: String, arguments: [String]? = nil, environment: [String: String] = [:]
+    ) async throws -> Manager {
+        let manager = try Manager(workspace, config: config, arguments: arguments, environment: environment)
         try await manager.waitUntilListening()
         return manager
     }
@@ -173,7 +178,8 @@ final class Manager: @unchecked Sendable {
         if let zmqLine = stderr.lines.first(where: { $0.contains(inbound) }) {
             keepAliveEndpoint = String(zmqLine.components(separatedBy: inbound)[1].prefix { $0 != "," })
         }
-        let address = line.components(separatedBy: marker)[1]
+        // (In a --json log line the address is followed by `"}`.)
+        let address = String(line.components(separatedBy: marker)[1].prefix { $0 != "\"" })
         port = Int(address.split(separator: ":").last ?? "") ?? 0
         host = String(address[..<address.lastIndex(of: ":")!])
     }
@@ -267,10 +273,10 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// Runs `body` with a started manager and always finishes it (no process left behind).
 func withManager(
-    _ workspace: Workspace, config: String, arguments: [String]? = nil,
+    _ workspace: Workspace, config: String, arguments: [String]? = nil, environment: [String: String] = [:],
     _ body: (Manager) async throws -> Void
 ) async throws {
-    let manager = try await Manager.start(workspace, config: config, arguments: arguments)
+    let manager = try await Manager.start(workspace, config: config, arguments: arguments, environment: environment)
     do {
         try await body(manager)
     } catch {

@@ -171,6 +171,17 @@ final class TaskDirectory {
         (#""autotasks": {"Good": {"capture_output": "yes"}}"#, "autotasks.Good.capture_output", "true or false"),
         (#""autotasks": {"Good": {"stall_timeout": 0}}"#, "autotasks.Good.stall_timeout", "positive"),
         (#""autotasks": {"Good": {"grace_period": -1}}"#, "autotasks.Good.grace_period", "got -1"),
+        (#""log_dir": 5"#, "log_dir", "must be a string"),
+        (#""log_dir": """#, "log_dir", "must not be empty"),
+        (#""log_dir": "/nonexistent/wpm-logs""#, "log_dir", "No such file or directory"),
+        (#""log_dir": "/dev/null""#, "log_dir", "is not a directory"),
+        (#""log_dir": "/tmp", "log_max_size": -1"#, "log_max_size", "got -1"),
+        (#""log_dir": "/tmp", "log_max_size": 1023"#, "log_max_size", "must be 0 (never rotate) or at least 1024 bytes, got 1023"),
+        (#""log_dir": "/tmp", "log_max_size": "10M""#, "log_max_size", "got a string"),
+        (#""log_dir": "/tmp", "log_max_size": 1.5"#, "log_max_size", "got a number"),
+        (#""log_dir": "/tmp", "log_backups": -1"#, "log_backups", "from 0 to 1000, got -1"),
+        (#""log_dir": "/tmp", "log_backups": 1001"#, "log_backups", "got 1001"),
+        (#""log_dir": "/tmp", "log_backups": true"#, "log_backups", "got a boolean"),
     ])
     func badValueIsRefusedNamingTheKey(fragment: String, key: String, problem: String) throws {
         let dir = try TaskDirectory(files: ["GoodTask.sh"])
@@ -179,6 +190,38 @@ final class TaskDirectory {
         #expect(error.key == key)
         #expect(error.problem.contains(problem), "\(error.problem)")
         #expect(error.description.hasPrefix("config test.json: \"\(key)\": "))
+    }
+
+    @Test func workerLogKeys() throws {
+        let dir = try TaskDirectory(files: ["a"], directories: ["logs"])
+        var config = try dir.parse(#"{"path": "\#(dir.path)", "log_dir": "\#(dir.path)/logs"}"#)
+        #expect(config.workerLogs == WorkerLogConfig(directory: dir.path + "/logs", maxSize: 10_485_760, backups: 5))
+        #expect(config.workerLogs?.path(of: "a") == dir.path + "/logs/a.log")
+        config = try dir.parse(
+            #"{"path": "\#(dir.path)", "log_dir": "\#(dir.path)/logs/", "log_max_size": 0, "log_backups": 0}"#)
+        #expect(config.workerLogs == WorkerLogConfig(directory: dir.path + "/logs/", maxSize: 0, backups: 0))
+        #expect(config.workerLogs?.path(of: "a") == dir.path + "/logs/a.log")
+        #expect(config.warnings.isEmpty)
+        // Without log_dir: no files, and the other two say they do nothing.
+        config = try dir.parse(#"{"path": "\#(dir.path)", "log_max_size": 2048, "log_backups": 3}"#)
+        #expect(config.workerLogs == nil)
+        #expect(
+            config.warnings == [
+                "config test.json: \"log_max_size\" has no effect without \"log_dir\"",
+                "config test.json: \"log_backups\" has no effect without \"log_dir\"",
+            ])
+        #expect(try dir.parse(#"{"path": "\#(dir.path)"}"#).workerLogs == nil)
+    }
+
+    @Test func aLogDirThatCannotBeWrittenIsRefused() throws {
+        let dir = try TaskDirectory(directories: ["ro"])
+        chmod(dir.path + "/ro", 0o555)
+        defer { chmod(dir.path + "/ro", 0o755) }
+        // Root may write into any directory, but not into a process's /proc one.
+        let target = getuid() == 0 ? "/proc/1" : dir.path + "/ro"
+        let error = try #require(dir.error(#"{"path": "\#(dir.path)", "log_dir": "\#(target)"}"#))
+        #expect(error.key == "log_dir")
+        #expect(error.problem.contains("is not writable"))
     }
 
     @Test func pathProblems() throws {

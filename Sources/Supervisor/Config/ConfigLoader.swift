@@ -3,9 +3,9 @@ import Foundation
 /// Reads a `wpmanager` JSON config (the Go `workerpoolmanager` format plus
 /// extensions), discovers the tasks in `path` and validates every value.
 public enum ConfigLoader {
-    static let topKeys: Set<String> = [
+    static let topKeys: Set<String> = Set([
         "port", "listen", "keepalives", "force_timeout", "max_cardinality", "path", "filesuffix", "autotasks",
-    ]
+    ]).union(Reader.workerLogKeys)
     static let keepAliveKeys: Set<String> = ["host", "inbound_port", "internal_port", "stall_timeout", "grace_period"]
     static let autotaskKeys: Set<String> = ["cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period"]
 
@@ -156,6 +156,7 @@ struct Reader {
             }
         }
         config.tasks = tasks
+        config.workerLogs = try workerLogs(top)
         config.warnings = warnings
         return config
     }

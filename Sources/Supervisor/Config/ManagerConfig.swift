@@ -23,6 +23,8 @@ public struct ManagerConfig: Sendable, Equatable {
     public var fileSuffix: String
     /// Every discovered task, sorted by name.
     public var tasks: [TaskSpec]
+    /// Per-task worker log files (`log_dir`), if configured.
+    public var workerLogs: WorkerLogConfig?
     /// Accepted but questionable things (unknown keys), one sentence each.
     public var warnings: [String]
 

@@ -18,7 +18,7 @@ extension Supervisor {
                 switch owners[message.pid] {
                 case task:
                     if pools[task]?.keptAlive(message, now: now) == true {
-                        logger.debug("first keep-alive", metadata: ["task": "\(task)", "pid": "\(message.pid)"])
+                        logFirstKeepAlive(task: task, pid: message.pid)
                     }
                 case nil:
                     pools[task]!.dropped(.unknownPid)

@@ -1,92 +1,95 @@
 import Dispatch
 import Foundation
+import Logging
+import Synchronization
 import SystemPackage
 
-/// Copies the output of workers with `capture_output` to the manager's
-/// output, one line at a time, each prefixed with `[TASK PID] `.
+/// Copies the output of workers, one line at a time, to the manager's
+/// standard output (`capture_output`: each line prefixed with `[TASK PID] `)
+/// and to the task's log file (`log_dir`: `TIME [PID] `).
 ///
-/// Every pipe is watched by a dispatch read source on one serial queue. A
-/// line longer than `maxLine` is cut into pieces; a last line without a
-/// newline is written when the worker closes its end.
+/// Every pipe is watched by a dispatch read source on one serial queue, which
+/// only reads and queues: each destination has an `OutputWriter` with a
+/// bounded buffer and a thread of its own, so a slow or stuck destination
+/// never holds up the reading, the workers or the supervisor. Lines that do
+/// not fit are dropped and counted per task. A line longer than `maxLine` is
+/// cut into pieces; a last line without a newline is written when the worker
+/// closes its end.
 public final class OutputRouter: Sendable {
     public static let maxLine = 16 * 1024
+    /// Bytes each destination may have waiting before lines are dropped.
+    public static let defaultCapacity = 4 * 1024 * 1024
     private let queue = DispatchQueue(label: "wpm.output")
-    private let destination: FileDescriptor
+    private let standardOutput: OutputWriter?
+    private let files: OutputWriter?
+    private let openPipes = PipeCount()
 
-    public init(destination: FileDescriptor = .standardOutput) {
-        self.destination = destination
+    /// `standardOutput` nil: captured output goes nowhere (tests); `logs` nil: no files.
+    public init(
+        standardOutput: FileDescriptor? = .standardOutput, logs: WorkerLogConfig? = nil,
+        capacity: Int = OutputRouter.defaultCapacity, logger: Logger = Logger(label: "wpmanager")
+    ) {
+        self.standardOutput = standardOutput.map {
+            OutputWriter(
+                name: "standard output", capacity: capacity, destination: StandardOutputDestination(fd: $0.rawValue),
+                logger: logger)
+        }
+        self.files = logs.map {
+            OutputWriter(
+                name: "log file", capacity: capacity, destination: TaskLogFiles(config: $0, logger: logger), logger: logger)
+        }
     }
 
-    func follow(_ fd: FileDescriptor, task: String, pid: pid_t) {
+    /// Whether workers of `spec` need an output pipe.
+    func wants(_ spec: TaskSpec) -> Bool { spec.captureOutput || files != nil }
+
+    func follow(_ fd: FileDescriptor, spec: TaskSpec, pid: pid_t) {
         _ = fcntl(fd.rawValue, F_SETFL, O_NONBLOCK)
-        let reader = LineReader(prefix: Array("[\(task) \(pid)] ".utf8), destination: destination)
+        let reader = PipeReader(
+            task: spec.name, pid: pid, standardOutput: spec.captureOutput ? standardOutput : nil, files: files)
+        openPipes.add(1)
         let source = DispatchSource.makeReadSource(fileDescriptor: fd.rawValue, queue: queue)
         source.setEventHandler {
             if !reader.drain(fd) { source.cancel() }
         }
-        source.setCancelHandler {
+        source.setCancelHandler { [openPipes] in
             reader.finish()
             try? fd.close()
+            openPipes.add(-1)
         }
         source.activate()
     }
+
+    /// SIGUSR2: the log files are closed and opened again by name (after
+    /// logrotate moved them away). False when there are none (no `log_dir`).
+    @discardableResult
+    public func reopenFiles() -> Bool {
+        files?.requestReopen()
+        return files != nil
+    }
+
+    /// Lines of `task`'s workers that were dropped (a destination too slow)
+    /// or lost (a write failed), over every destination, since the manager started.
+    public func droppedLines(task: String) -> Int {
+        (standardOutput?.droppedLines(task: task) ?? 0) + (files?.droppedLines(task: task) ?? 0)
+    }
+
+    /// At exit: waits for the workers' pipes to close and everything read
+    /// to be written, at most `timeout` in all.
+    public func finish(timeout: Duration) {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let deadline = Date().addingTimeInterval(seconds)
+        while openPipes.value > 0, Date() < deadline { usleep(5_000) }
+        queue.sync {}
+        standardOutput?.waitUntilIdle(before: deadline)
+        files?.waitUntilIdle(before: deadline)
+    }
 }
 
-/// Line splitting state for one pipe; used only on the router's queue.
-private final class LineReader: @unchecked Sendable {
-    let prefix: [UInt8]
-    let destination: FileDescriptor
-    var pending: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+/// How many worker pipes are being followed.
+private final class PipeCount: Sendable {
+    private let count = Mutex(0)
 
-    init(prefix: [UInt8], destination: FileDescriptor) {
-        self.prefix = prefix
-        self.destination = destination
-    }
-
-    /// Reads what is there; false at end of file or on an error.
-    func drain(_ fd: FileDescriptor) -> Bool {
-        while true {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                read(fd.rawValue, raw.baseAddress, raw.count)
-            }
-            if count > 0 {
-                emit(buffer[0..<count])
-                continue
-            }
-            if count < 0, errno == EINTR { continue }
-            return count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
-        }
-    }
-
-    func finish() {
-        if !pending.isEmpty {
-            write(prefix + pending + [UInt8(ascii: "\n")])
-            pending = []
-        }
-    }
-
-    private func emit(_ bytes: ArraySlice<UInt8>) {
-        var out: [UInt8] = []
-        var start = bytes.startIndex
-        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            out += prefix
-            out += pending
-            out += bytes[start...newline]
-            pending = []
-            start = newline + 1
-        }
-        pending += bytes[start...]
-        while pending.count >= OutputRouter.maxLine {
-            out += prefix
-            out += pending.prefix(OutputRouter.maxLine)
-            out.append(UInt8(ascii: "\n"))
-            pending.removeFirst(OutputRouter.maxLine)
-        }
-        if !out.isEmpty { write(out) }
-    }
-
-    private func write(_ bytes: [UInt8]) {
-        _ = try? bytes.withUnsafeBytes { try destination.writeAll($0) }
-    }
+    func add(_ n: Int) { count.withLock { $0 += n } }
+    var value: Int { count.withLock { $0 } }
 }

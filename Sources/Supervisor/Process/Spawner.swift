@@ -7,7 +7,7 @@ import SystemPackage
 /// process hygiene) and hands their output to an `OutputRouter`.
 public final class Spawner: Sendable {
     private let devNull: FileDescriptor
-    private let output: OutputRouter
+    let output: OutputRouter
     private let baseEnvironment: [String]
 
     /// `environment` is added to the manager's own for every worker (after
@@ -28,7 +28,7 @@ public final class Spawner: Sendable {
 
     /// Starts one worker of `spec`; throws `Errno` when it cannot be started.
     public func spawn(_ spec: TaskSpec) throws(Errno) -> pid_t {
-        let pipe = spec.captureOutput ? try FileDescriptor.pipe(options: .closeOnExec) : nil
+        let pipe = output.wants(spec) ? try FileDescriptor.pipe(options: .closeOnExec) : nil
         let out = pipe?.writeEnd.rawValue ?? devNull.rawValue
         let argv = [spec.command] + spec.args
         let envp = baseEnvironment + WorkerEnvironment.variables(for: spec)
@@ -41,7 +41,7 @@ public final class Spawner: Sendable {
         if let pipe {
             try? pipe.writeEnd.close()
             if rc == 0 {
-                output.follow(pipe.readEnd, task: spec.name, pid: pid)
+                output.follow(pipe.readEnd, spec: spec, pid: pid)
             } else {
                 try? pipe.readEnd.close()
             }

@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+
+/// Where an `OutputWriter` writes. Used only on the writer's own thread.
+protocol OutputDestination: AnyObject {
+    /// Writes `chunk` (whole lines of `task`); returns how many of its lines were lost.
+    func write(task: String, chunk: [UInt8], lines: Int) -> Int
+    /// Closes what is open; the next write opens it again (SIGUSR2).
+    func reopen()
+}
+
+/// A bounded buffer in front of a destination that may be slow or stuck (a
+/// full disk, a pipe nobody reads). `submit` never blocks: when more than
+/// `capacity` bytes are waiting, the chunk is dropped and its lines are
+/// counted for its task. One thread of its own does the writing, taking
+/// everything waiting at once (so up to twice `capacity` is held in memory).
+final class OutputWriter: @unchecked Sendable {
+    struct Chunk {
+        var task: String
+        var bytes: [UInt8]
+        var lines: Int
+    }
+
+    let name: String
+    let capacity: Int
+    private let logger: Logger
+    private let destination: any OutputDestination
+    // Everything below is guarded by `condition`.
+    private let condition = NSCondition()
+    private var pending: [Chunk] = []
+    private var pendingBytes = 0
+    private var busy = false
+    private var reopenRequested = false
+    private var dropped: [String: Int] = [:]
+    /// Tasks whose output is being dropped now (one warning per streak).
+    private var dropping: Set<String> = []
+
+    init(name: String, capacity: Int, destination: any OutputDestination, logger: Logger) {
+        self.name = name
+        self.capacity = capacity
+        self.destination = destination
+        self.logger = logger
+        let thread = Thread { [self] in run() }
+        thread.name = "wpm-output-\(name)"
+        thread.start()
+    }
+
+    /// Queues `chunk`, or drops and counts it when the buffer is full.
+    func submit(_ chunk: Chunk) {
+        condition.lock()
+        if pendingBytes + chunk.bytes.count > capacity {
+            dropped[chunk.task, default: 0] += chunk.lines
+            let first = dropping.insert(chunk.task).inserted
+            condition.unlock()
+            if first {
+                logger.warning(
+                    "worker output dropped: the \(name) buffer is full (\(capacity) bytes waiting to be written)",
+                    metadata: ["task": "\(chunk.task)"])
+            }
+            return
+        }
+        dropping.remove(chunk.task)
+        pending.append(chunk)
+        pendingBytes += chunk.bytes.count
+        condition.signal()
+        condition.unlock()
+    }
+
+    func requestReopen() {
+        condition.lock()
+        reopenRequested = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Lines of `task` dropped or lost so far.
+    func droppedLines(task: String) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return dropped[task] ?? 0
+    }
+
+    /// Waits until everything queued is written, at most until `deadline`.
+    @discardableResult
+    func waitUntilIdle(before deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !pending.isEmpty || busy || reopenRequested {
+            if !condition.wait(until: deadline) { return false }
+        }
+        return true
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !reopenRequested { condition.wait() }
+            let batch = pending
+            let reopen = reopenRequested
+            pending = []
+            pendingBytes = 0
+            reopenRequested = false
+            busy = true
+            condition.unlock()
+
+            if reopen { destination.reopen() }
+            var lost: [String: Int] = [:]
+            for chunk in batch {
+                let n = destination.write(task: chunk.task, chunk: chunk.bytes, lines: chunk.lines)
+                if n > 0 { lost[chunk.task, default: 0] += n }
+            }
+
+            condition.lock()
+            for (task, n) in lost { dropped[task, default: 0] += n }
+            busy = false
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}
+
+/// The manager's standard output (`capture_output`).
+final class StandardOutputDestination: OutputDestination {
+    let fd: Int32
+
+    init(fd: Int32 = 1) { self.fd = fd }
+
+    func write(task: String, chunk: [UInt8], lines: Int) -> Int {
+        let written = writeAll(fd, chunk)
+        return written == chunk.count ? 0 : newlines(in: chunk[written...])
+    }
+
+    func reopen() {}
+}
+
+/// Writes all of `bytes` unless an error stops it; returns how many were written.
+func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>) -> Int {
+    let array = Array(bytes)
+    var offset = 0
+    while offset < array.count {
+        let n = array.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if n > 0 {
+            offset += n
+        } else if n < 0, errno == EINTR {
+            continue
+        } else {
+            break
+        }
+    }
+    return offset
+}
+
+func newlines(in bytes: some Collection<UInt8>) -> Int {
+    bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+
+/// One log line per worker lifecycle event, each with `task` and `pid`
+/// metadata. Levels: what an operator should see by default (stalls, crashes,
+/// outside signals, held-back spawns, SIGKILL escalation) is notice or above;
+/// the routine life of every worker (spawn, first keep-alive, SIGTERM, an
+/// expected exit) is info, shown with `--verbose`.
+extension Supervisor {
+    static func metadata(_ task: String, _ pid: pid_t) -> Logger.Metadata {
+        ["task": "\(task)", "pid": .stringConvertible(pid)]
+    }
+
+    func logSpawned(task: String, pid: pid_t) {
+        logger.info("worker spawned", metadata: Self.metadata(task, pid))
+    }
+
+    func logFirstKeepAlive(task: String, pid: pid_t) {
+        logger.info("worker sent its first keep-alive", metadata: Self.metadata(task, pid))
+    }
+
+    func logStalled(task: String, pid: pid_t, silence: Duration) {
+        var metadata = Self.metadata(task, pid)
+        metadata["silence_ms"] = .stringConvertible(silence.milliseconds)
+        logger.warning("worker stalled: no keep-alive for \(silence.milliseconds) ms", metadata: metadata)
+    }
+
+    func logSignal(_ signal: WorkerSignal, task: String, pid: pid_t) {
+        var metadata = Self.metadata(task, pid)
+        metadata["signal"] = "\(SignalName.of(signal.number))"
+        switch signal {
+        case .terminate: logger.info("worker signalled", metadata: metadata)
+        case .kill: logger.notice("worker signalled", metadata: metadata)
+        }
+    }
+
+    /// `record` is the worker as it was just before it was reaped.
+    func logExit(task: String, pid: pid_t, status: ExitStatus, record: WorkerRecord?) {
+        var metadata = Self.metadata(task, pid)
+        metadata["status"] = "\(status)"
+        switch status {
+        case .exited(let code): metadata["exit_code"] = .stringConvertible(code)
+        case .signaled(let signal, _): metadata["signal"] = "\(SignalName.of(signal))"
+        }
+        let kind = record.map { ExitCounts.kind(of: $0, status: status) }
+        metadata["exit"] = "\(kind.map(Self.name) ?? "unknown")"
+        switch kind {
+        case .crashed?, .signaled?: logger.warning("worker exited", metadata: metadata)
+        default: logger.info("worker exited", metadata: metadata)
+        }
+    }
+
+    static func name(_ kind: ExitCounts.Kind) -> String {
+        switch kind {
+        case .clean: "clean"
+        case .crashed: "crashed"
+        case .signaled: "signaled"
+        case .stalled: "stalled"
+        }
+    }
+
+    /// Logs a new hold on `task`'s spawns (after a failed spawn or a worker
+    /// that died young); `before` is the hold there was before the event.
+    func noteSpawnDelay(task: String, before: ContinuousClock.Instant?, now: Moment) {
+        guard let after = pools[task]?.spawnNotBefore, after > now.instant, after != before else { return }
+        let wait = now.instant.duration(to: after)
+        logger.notice(
+            "spawns held back for \(wait.milliseconds) ms",
+            metadata: [
+                "task": "\(task)", "delay_ms": .stringConvertible(wait.milliseconds),
+                "until": "\(LogTimestamp.format(now.advanced(by: wait).date))",
+            ])
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+extension IntegrationSuite {
+    /// `log_dir`: one file per task, rotation, SIGUSR2, and a stuck disk.
+    @Suite struct WorkerLogFileTests {
+        static let linePattern = #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[(\d+)\] (.*)$"#
+
+        func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+        func logConfig(_ ws: Workspace, tasks: [String: String], autotasks: String, extra: String = "") throws -> (String, String) {
+            let logs = ws.path + "/logs"
+            try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+            let more = extra.isEmpty ? "" : ", " + extra
+            return (ws.standardConfig(tasks: tasks, autotasks: autotasks, extra: #""log_dir": "\#(logs)""# + more), logs)
+        }
+
+        @Test func eachTaskWritesItsFileWithTimeAndPidAndNothingIsLostAtTheEnd() async throws {
+            let ws = try Workspace()
+            let echo = "#!/bin/sh\necho \"out $1\"\necho 'err line' >&2\nprintf 'partial tail'\nexec sleep 1000\n"
+            let (config, logs) = try logConfig(
+                ws, tasks: ["Echo": echo, "Both": echo, "Tail": echo],
+                autotasks: #"{"Echo": {"args": ["a b"]}, "Both": {"capture_output": true}, "Tail": {}}"#)
+            var tail: pid_t = 0
+            try await withManager(ws, config: config) { m in
+                let pid = try await m.waitForWorkers("Echo", count: 1)[0]
+                let both = try await m.waitForWorkers("Both", count: 1)[0]
+                tail = try await m.waitForWorkers("Tail", count: 1)[0]
+                #expect(await eventually { read(logs + "/Echo.log").contains("err line\n") })
+                let lines = read(logs + "/Echo.log").split(separator: "\n").map(String.init)
+                for line in lines {
+                    #expect(line.range(of: Self.linePattern, options: .regularExpression) != nil, "\(line)")
+                }
+                #expect(lines.map { $0.components(separatedBy: "] ").last! } == ["out a b", "err line"])
+                #expect(lines.allSatisfy { $0.contains(" [\(pid)] ") })
+                // Not on stdout without capture_output; both places with it.
+                #expect(!m.stdout.text.contains("out a b"))
+                #expect(await eventually { m.stdout.lines.contains("[Both \(both)] err line") })
+                #expect(await eventually { read(logs + "/Both.log").contains(" [\(both)] err line\n") })
+                // The last line has no newline: written when the worker's output ends.
+                #expect(!read(logs + "/Echo.log").contains("partial tail"))
+                _ = try await m.request(.delete, "/tasks/Echo")
+                #expect(await eventually { read(logs + "/Echo.log").hasSuffix(" [\(pid)] partial tail\n") })
+                #expect(try await m.status("Echo")["Dropped Output Lines"] == nil)
+                #expect(try await m.taskJSON("Echo")["output_lines_dropped"] as? Int == 0)
+            }
+            // The manager's own shutdown does not lose a partial line either.
+            #expect(read(logs + "/Tail.log").hasSuffix(" [\(tail)] partial tail\n"), "\(read(logs + "/Tail.log"))")
+        }
+
+        @Test func filesRotateAtTheSizeKeepingTheBackups() async throws {
+            let ws = try Workspace()
+            // 300 numbered lines, then nothing.
+            let writer = "#!/bin/sh\ni=0\nwhile [ $i -lt 300 ]; do echo \"line $i\"; i=$((i+1)); done\nexec sleep 1000\n"
+            let (config, logs) = try logConfig(
+                ws, tasks: ["Work": writer], autotasks: #"{"Work": {}}"#, extra: #""log_max_size": 1024, "log_backups": 2"#)
+            try await withManager(ws, config: config) { m in
+                _ = try await m.waitForWorkers("Work", count: 1)
+                #expect(await eventually { read(logs + "/Work.log").hasSuffix("] line 299\n") })
+                let files = try FileManager.default.contentsOfDirectory(atPath: logs).sorted()
+                #expect(files == ["Work.log", "Work.log.1", "Work.log.2"])
+                var numbers: [Int] = []
+                for name in ["Work.log.2", "Work.log.1", "Work.log"] {
+                    let text = read(logs + "/" + name)
+                    #expect(text.utf8.count <= 1024, "\(name): \(text.utf8.count) bytes")
+                    if name != "Work.log" {
+                        #expect(text.utf8.count > 1024 - 60, "\(name) rotated early: \(text.utf8.count) bytes")
+                    }
+                    numbers += text.split(separator: "\n").compactMap { Int($0.components(separatedBy: "line ").last!) }
+                }
+                // Whole lines, in order, nothing missing between the files.
+                #expect(numbers == Array((300 - numbers.count)..<300), "\(numbers)")
+            }
+        }
+
+        @Test func sigusr2ReopensTheFilesForLogrotate() async throws {
+            let ws = try Workspace()
+            let ticker = "#!/bin/sh\ni=0\nwhile :; do echo \"tick $i\"; i=$((i+1)); sleep 0.05; done\n"
+            let (config, logs) = try logConfig(ws, tasks: ["Tick": ticker], autotasks: #"{"Tick": {}}"#)
+            try await withManager(ws, config: config) { m in
+                _ = try await m.waitForWorkers("Tick", count: 1)
+                let file = logs + "/Tick.log"
+                #expect(await eventually { read(file).contains("tick 1\n") })
+                // What logrotate does: move the file away, then tell the manager.
+                try FileManager.default.moveItem(atPath: file, toPath: file + ".1")
+                let moved = read(file + ".1").count
+                #expect(await eventually { read(file + ".1").count > moved })  // still written there
+                #expect(!FileManager.default.fileExists(atPath: file))
+                kill(m.pid, SIGUSR2)
+                #expect(await eventually { read(file).split(separator: "\n").count >= 3 })
+                let old = read(file + ".1")
+                #expect(await eventually { read(file).split(separator: "\n").count >= 6 })
+                #expect(read(file + ".1") == old)
+                #expect(m.stderr.text.contains("SIGUSR2 received: reopening the worker log files"))
+                // The ticks go on across the two files.
+                let last = Int(old.split(separator: "\n").last!.components(separatedBy: "tick ").last!)!
+                #expect(read(file).split(separator: "\n").first?.hasSuffix("tick \(last + 1)") == true)
+            }
+        }
+
+        @Test func sigusr2WithoutLogDirIsLoggedAndIgnored() async throws {
+            let ws = try Workspace()
+            let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {}}"#)
+            try await withManager(ws, config: config) { m in
+                let pids = try await m.waitForWorkers("Work", count: 1)
+                kill(m.pid, SIGUSR2)
+                #expect(await eventually { m.stderr.text.contains("SIGUSR2 received and ignored: no worker log files (log_dir)") })
+                #expect(try await m.workerPids("Work") == pids)
+                // Without log_dir (nor capture_output), workers write to /dev/null, as before.
+                let target = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pids[0])/fd/1")
+                #expect(target == "/dev/null")
+            }
+        }
+
+        @Test func aStuckLogFileBlocksNeitherTheWorkersNorTheManager() async throws {
+            let ws = try Workspace()
+            // 12 MB of output (150000 lines of 80 bytes), then a mark that the worker got past its writes.
+            let flood =
+                "#!/bin/sh\nyes 'a line of output that is long enough to fill a buffer quickly, again and again.' | head -c 12000000\ntouch \"$0.done.$$\"\nexec sleep 1000\n"
+            let (config, logs) = try logConfig(ws, tasks: ["Flood": flood], autotasks: "{}")
+            // The task's file is a FIFO that the test opens and never reads.
+            #expect(mkfifo(logs + "/Flood.log", 0o644) == 0)
+            let reader = open(logs + "/Flood.log", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            #expect(reader >= 0)
+            defer { close(reader) }
+            try await withManager(ws, config: config) { m in
+                _ = try await m.get("/tasks/Flood/start")
+                let pid = try await m.waitForWorkers("Flood", count: 1)[0]
+                #expect(await eventually(timeout: .seconds(60)) {
+                    FileManager.default.fileExists(atPath: ws.tasks + "/FloodTask.sh.done.\(pid)")
+                })
+                var dropped = 0
+                #expect(await eventually {
+                    dropped = Int((try? await m.status("Flood"))?["Dropped Output Lines"] ?? "") ?? 0
+                    return dropped > 0
+                })
+                // The FIFO, the batch being written and the buffer hold at most
+                // about 8.5 MB of file lines (some 113 bytes each with their prefix): 75000 of 150000.
+                #expect(dropped > 60_000, "\(dropped)")
+                #expect(try await m.taskJSON("Flood")["output_lines_dropped"] as? Int ?? 0 >= dropped)
+                #expect(m.stderr.text.contains("worker output dropped: the log file buffer is full"))
+                // The manager carries on.
+                #expect(try await m.get("/list").status == 200)
+                #expect(try await m.workerPids("Flood") == [pid])
+            }
+        }
+    }
+}

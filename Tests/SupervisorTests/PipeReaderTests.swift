@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import Synchronization
+import SystemPackage
+import Testing
+
+@testable import Supervisor
+
+/// Records every chunk it is given.
+final class RecordingDestination: OutputDestination, @unchecked Sendable {
+    let text = Mutex("")
+
+    func write(task: String, chunk: [UInt8], lines: Int) -> Int {
+        text.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+        return 0
+    }
+
+    func reopen() {}
+}
+
+@Suite struct PipeReaderTests {
+    @Test func linesGetEachDestinationsPrefixLongOnesAreCutAndTheTailIsKept() throws {
+        let (out, files) = (RecordingDestination(), RecordingDestination())
+        let logger = Logger(label: "t")
+        let outWriter = OutputWriter(name: "out", capacity: 1 << 20, destination: out, logger: logger)
+        let fileWriter = OutputWriter(name: "files", capacity: 1 << 20, destination: files, logger: logger)
+        let reader = PipeReader(task: "T", pid: 7, standardOutput: outWriter, files: fileWriter)
+        let pipe = try FileDescriptor.pipe()
+        defer { try? pipe.readEnd.close() }
+        _ = fcntl(pipe.readEnd.rawValue, F_SETFL, O_NONBLOCK)
+        let long = String(repeating: "x", count: 2 * OutputRouter.maxLine + 100)
+        for piece in ["a\nb", "b\n", long, "\nlast"] {
+            _ = try pipe.writeEnd.writeAll(Array(piece.utf8))
+            #expect(reader.drain(pipe.readEnd))  // more may come
+        }
+        try pipe.writeEnd.close()
+        #expect(!reader.drain(pipe.readEnd))  // end of file
+        #expect(!out.text.withLock { $0 }.contains("last"))  // no newline yet
+        reader.finish()
+        let deadline = Date().addingTimeInterval(20)
+        #expect(outWriter.waitUntilIdle(before: deadline) && fileWriter.waitUntilIdle(before: deadline))
+
+        let x = String(repeating: "x", count: OutputRouter.maxLine)
+        let expected = ["a", "bb", x, x, String(repeating: "x", count: 100), "last"]
+        #expect(out.text.withLock { $0 } == expected.map { "[T 7] \($0)\n" }.joined())
+        let fileLines = files.text.withLock { $0 }.split(separator: "\n").map(String.init)
+        #expect(fileLines.count == expected.count)
+        for (line, text) in zip(fileLines, expected) {
+            #expect(line.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[7\] "#, options: .regularExpression) != nil)
+            #expect(line.hasSuffix(" [7] " + text))
+        }
+    }
+}
