@@ -52,6 +52,7 @@ final class BenchManager: @unchecked Sendable {
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        Cleanup.track(process.processIdentifier) { [process] in process.isRunning }
     }
 
     var stderr: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -72,6 +73,7 @@ final class BenchManager: @unchecked Sendable {
     func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
+        Cleanup.untrack(process.processIdentifier)
         try? FileManager.default.removeItem(atPath: logPath)
     }
 }
