@@ -26,7 +26,7 @@ struct AllBench: ParsableCommand {
 
     func run() throws {
         var results: [WorkloadResult] = []
-        for name in selected {
+        for name in selected where !Cleanup.isStopping {
             progress("== \(name)")
             let started = Date()
             do {

@@ -11,14 +11,23 @@ enum Cleanup {
         let lock = NSLock()
         var processes: [Int32: @Sendable () -> Bool] = [:]
         var directories: Set<String> = []
+        var stopping = false
     }
 
     private static let registry = Registry()
 
     /// Registers a process; `isRunning` tells whether it has not ended yet.
     static func track(_ pid: Int32, isRunning: @escaping @Sendable () -> Bool) {
-        registry.lock.withLock { registry.processes[pid] = isRunning }
+        let stopping = registry.lock.withLock {
+            registry.processes[pid] = isRunning
+            return registry.stopping
+        }
+        // Started while everything is being stopped: stop it too.
+        if stopping { kill(pid, SIGTERM) }
     }
+
+    /// True once a signal asked the run to stop: start nothing new.
+    static var isStopping: Bool { registry.lock.withLock { registry.stopping } }
 
     static func untrack(_ pid: Int32) {
         _ = registry.lock.withLock { registry.processes.removeValue(forKey: pid) }
@@ -35,11 +44,24 @@ enum Cleanup {
 
     /// SIGTERM to every tracked process, up to `patience` seconds for them
     /// to end, then SIGKILL; removes the scratch directories.
-    static func terminateAll(patience: Double = 20) {
-        let processes = registry.lock.withLock { registry.processes }
-        for pid in processes.keys { kill(pid, SIGTERM) }
+    static func terminateAll(patience: Double = 20, stopping: Bool = false) {
+        // Processes registered meanwhile (by a thread still running a
+        // workload) are picked up on the next round.
+        var signalled: Set<Int32> = []
+        var processes: [Int32: @Sendable () -> Bool] = [:]
         let deadline = Date().addingTimeInterval(patience)
-        while Date() < deadline, processes.values.contains(where: { $0() }) { usleep(50_000) }
+        while true {
+            processes = registry.lock.withLock {
+                if stopping { registry.stopping = true }
+                return registry.processes
+            }
+            for pid in processes.keys where !signalled.contains(pid) {
+                kill(pid, SIGTERM)
+                signalled.insert(pid)
+            }
+            guard Date() < deadline, processes.values.contains(where: { $0() }) else { break }
+            usleep(50_000)
+        }
         for (pid, running) in processes where running() {
             FileHandle.standardError.write(Data("wpm-bench: pid \(pid) did not stop; SIGKILL\n".utf8))
             kill(pid, SIGKILL)
@@ -59,7 +81,7 @@ enum Cleanup {
             var byte: UInt8 = 0
             while read(readEnd, &byte, 1) < 0, errno == EINTR {}
             FileHandle.standardError.write(Data("\nwpm-bench: signal \(byte): stopping everything it started\n".utf8))
-            terminateAll()
+            terminateAll(stopping: true)
             exit(130)
         }
         thread.name = "wpm-bench-cleanup"

@@ -49,6 +49,7 @@ final class BenchManager: @unchecked Sendable {
         process.arguments = ["-conf=\(config)"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        Cleanup.track(directory: logPath)
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -74,7 +75,7 @@ final class BenchManager: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
         Cleanup.untrack(process.processIdentifier)
-        try? FileManager.default.removeItem(atPath: logPath)
+        Cleanup.removeDirectory(logPath)
     }
 }
 
