@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisorTests",
-            dependencies: ["Supervisor", "KeepAlive"]
+            dependencies: ["Supervisor", "KeepAlive", "ZeroMQ"]
         ),
         .testTarget(
             name: "ConsoleTests",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages wpm needs, only those that are missing.
+# Installs the Debian packages wpm needs, only those that are missing, and
+# the extra packages named as arguments (scripts/bench.sh asks for wrk).
 # Quiet when everything is there; runs `apt-get update` once, and only when
 # something has to be installed. Works as root, or through sudo otherwise.
 # A package that this Debian release does not have is skipped with a notice.
@@ -16,6 +17,7 @@ packages=(
     php-zmq          # example PHP worker's ZeroMQ binding
     systemd          # systemd-analyze checks resources/systemd/wpmanager.service
 )
+packages+=("$@")
 
 installed() {
     [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]

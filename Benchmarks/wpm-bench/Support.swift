@@ -49,9 +49,11 @@ final class BenchManager: @unchecked Sendable {
         process.arguments = ["-conf=\(config)"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        Cleanup.track(directory: logPath)
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        Cleanup.track(process.processIdentifier) { [process] in process.isRunning }
     }
 
     var stderr: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -72,7 +74,8 @@ final class BenchManager: @unchecked Sendable {
     func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: logPath)
+        Cleanup.untrack(process.processIdentifier)
+        Cleanup.removeDirectory(logPath)
     }
 }
 

@@ -7,7 +7,31 @@ import Foundation
 struct WPMBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wpm-bench",
-        abstract: "Measures wpmanager on the workloads the issues name.",
-        subcommands: [StallBench.self],
-        defaultSubcommand: StallBench.self)
+        abstract: "Measures wpmanager, side by side with a bare C baseline, on the workloads of the benchmark issue.",
+        discussion: """
+            Run from the package root after `swift build -c release` (scripts/bench.sh does both). \
+            Each workload prints a table and writes JSON; `all` runs every one of them into one \
+            table and one file. Ctrl-C stops every process the run started.
+            """,
+        subcommands: [
+            AllBench.self, SpawnBench.self, RespawnBench.self, StallBench.self, IngestBench.self, IdleBench.self,
+            MemoryBench.self, ControlBench.self, StopAllBench.self, ConsoleBench.self, PublishCommand.self,
+        ],
+        defaultSubcommand: AllBench.self)
+
+    static func main() async {
+        Cleanup.installSignalHandlers()
+        raiseOpenFileLimit()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Cleanup.terminateAll()
+            exit(withError: error)
+        }
+    }
 }

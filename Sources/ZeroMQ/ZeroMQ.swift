@@ -31,6 +31,11 @@ public final class ZMQContext: @unchecked Sendable {
         self.handle = handle
     }
 
+    /// Sets a context option (`ZMQContextOption`); before any socket is created.
+    public func set(_ option: Int32, _ value: Int32) throws(ZMQError) {
+        guard zmq_ctx_set(handle, option, value) == 0 else { throw ZMQError(call: "zmq_ctx_set(\(option))") }
+    }
+
     /// Wakes every blocking call with ETERM; sockets must then be closed by their threads.
     public func shutdown() {
         _ = zmq_ctx_shutdown(handle)
@@ -209,4 +214,10 @@ public enum ZMQOption {
     public static let receiveHighWaterMark = ZMQ_RCVHWM
     public static let sendHighWaterMark = ZMQ_SNDHWM
     public static let ipv6 = ZMQ_IPV6
+}
+
+/// Context options by name.
+public enum ZMQContextOption {
+    /// Sockets the context may have open at once (libzmq's default is 1023).
+    public static let maxSockets = ZMQ_MAX_SOCKETS
 }
