@@ -51,3 +51,33 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
         }
     }
 }
+
+@Suite struct PipePollerTests {
+    @Test func followsEveryPipeToItsEndThenForgetsIt() throws {
+        let out = RecordingDestination()
+        let writer = OutputWriter(name: "out", capacity: 1 << 20, destination: out, logger: Logger(label: "t"))
+        let poller = PipePoller()
+        var writeEnds: [FileDescriptor] = []
+        for n in 0..<3 {
+            let pipe = try FileDescriptor.pipe()
+            _ = fcntl(pipe.readEnd.rawValue, F_SETFL, O_NONBLOCK)
+            poller.add(pipe.readEnd.rawValue, PipeReader(task: "T\(n)", pid: pid_t(n), standardOutput: writer, files: nil))
+            writeEnds.append(pipe.writeEnd)
+        }
+        #expect(poller.count == 3)
+        for (n, end) in writeEnds.enumerated() {
+            _ = try end.writeAll(Array("line \(n)\ntail \(n)".utf8))
+        }
+        // Still open: the complete lines arrive, the tails wait.
+        let deadline = Date().addingTimeInterval(20)
+        while out.text.withLock({ $0 }).split(separator: "\n").count < 3, Date() < deadline { usleep(1000) }
+        #expect(!out.text.withLock { $0 }.contains("tail"))
+        #expect(poller.count == 3)
+        for end in writeEnds { try end.close() }
+        while poller.count > 0, Date() < deadline { usleep(1000) }
+        #expect(poller.count == 0)
+        #expect(writer.waitUntilIdle(before: deadline))
+        let lines = Set(out.text.withLock { $0 }.split(separator: "\n").map(String.init))
+        #expect(lines == Set((0..<3).flatMap { ["[T\($0) \($0)] line \($0)", "[T\($0) \($0)] tail \($0)"] }))
+    }
+}

@@ -1,15 +1,13 @@
-import Dispatch
 import Foundation
 import Logging
-import Synchronization
 import SystemPackage
 
 /// Copies the output of workers, one line at a time, to the manager's
 /// standard output (`capture_output`: each line prefixed with `[TASK PID] `)
 /// and to the task's log file (`log_dir`: `TIME [PID] `).
 ///
-/// Every pipe is watched by a dispatch read source on one serial queue, which
-/// only reads and queues: each destination has an `OutputWriter` with a
+/// Every pipe is watched by one `PipePoller` thread, which only reads and
+/// queues: each destination has an `OutputWriter` with a
 /// bounded buffer and a thread of its own, so a slow or stuck destination
 /// never holds up the reading, the workers or the supervisor. Lines that do
 /// not fit are dropped and counted per task. A line longer than `maxLine` is
@@ -19,10 +17,9 @@ public final class OutputRouter: Sendable {
     public static let maxLine = 16 * 1024
     /// Bytes each destination may have waiting before lines are dropped.
     public static let defaultCapacity = 4 * 1024 * 1024
-    private let queue = DispatchQueue(label: "wpm.output")
+    private let pipes = PipePoller()
     private let standardOutput: OutputWriter?
     private let files: OutputWriter?
-    private let openPipes = PipeCount()
 
     /// `standardOutput` nil: captured output goes nowhere (tests); `logs` nil: no files.
     public init(
@@ -47,17 +44,7 @@ public final class OutputRouter: Sendable {
         _ = fcntl(fd.rawValue, F_SETFL, O_NONBLOCK)
         let reader = PipeReader(
             task: spec.name, pid: pid, standardOutput: spec.captureOutput ? standardOutput : nil, files: files)
-        openPipes.add(1)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd.rawValue, queue: queue)
-        source.setEventHandler {
-            if !reader.drain(fd) { source.cancel() }
-        }
-        source.setCancelHandler { [openPipes] in
-            reader.finish()
-            try? fd.close()
-            openPipes.add(-1)
-        }
-        source.activate()
+        pipes.add(fd.rawValue, reader)
     }
 
     /// SIGUSR2: the log files are closed and opened again by name (after
@@ -79,17 +66,9 @@ public final class OutputRouter: Sendable {
     public func finish(timeout: Duration) {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let deadline = Date().addingTimeInterval(seconds)
-        while openPipes.value > 0, Date() < deadline { usleep(5_000) }
-        queue.sync {}
+        while pipes.count > 0, Date() < deadline { usleep(5_000) }
         standardOutput?.waitUntilIdle(before: deadline)
         files?.waitUntilIdle(before: deadline)
     }
 }
 
-/// How many worker pipes are being followed.
-private final class PipeCount: Sendable {
-    private let count = Mutex(0)
-
-    func add(_ n: Int) { count.withLock { $0 += n } }
-    var value: Int { count.withLock { $0 } }
-}

@@ -2,7 +2,7 @@ import Foundation
 import SystemPackage
 
 /// Reads one worker's output pipe, splits it into lines and hands them, with
-/// each destination's prefix, to the writers. Used only on the router's queue.
+/// each destination's prefix, to the writers. Used only on the `PipePoller`'s thread.
 final class PipeReader: @unchecked Sendable {
     let standardOutput: OutputWriter?
     let files: OutputWriter?
