@@ -11,7 +11,7 @@ struct IngestBench: Workload {
 
     @Option(help: "Workers in the pool.") var workers = 100
     @Option(help: "Publisher processes.") var publishers = 4
-    @Option(help: "Offered rates in messages per second, separated by commas.") var rates = "50000,100000,200000,300000,400000"
+    @Option(help: "Offered rates in messages per second, separated by commas.") var rates = "100000,200000,400000,600000,800000"
     @Option(help: "Seconds per rate.") var seconds = 4.0
     @Option(help: "stall_timeout in ms.") var stallTimeout = 3000
     @OptionGroup var output: OutputOptions

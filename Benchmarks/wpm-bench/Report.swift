@@ -11,9 +11,11 @@ struct Figure {
     var target: String? = nil
     /// Whether the target is met (nil: no target, or not measurable).
     var met: Bool? = nil
+    /// False where dividing by the baseline says nothing (it is about zero).
+    var hasRatio = true
 
     var ratio: Double? {
-        guard let baseline, baseline > 0, value.isFinite else { return nil }
+        guard hasRatio, let baseline, baseline > 0, value.isFinite else { return nil }
         return value / baseline
     }
 

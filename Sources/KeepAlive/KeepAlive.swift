@@ -63,7 +63,7 @@ extension KeepAliveMessage {
     public static func decode(_ frames: [[UInt8]], oversized: Bool = false) -> Result<KeepAliveMessage, KeepAliveDrop> {
         if oversized || frames.contains(where: { $0.count > maxFrameSize }) { return .failure(.tooLarge) }
         guard frames.count >= 2 else { return .failure(.missingFrame) }
-        guard let fields = try? JSONDecoder().decode(Fields.self, from: Data(frames[1])),
+        guard let fields = Fields.fast(frames[1]) ?? decodeWithFoundation(frames[1]),
             let name = fields.taskName, let pid = fields.pid, pid > 0
         else { return .failure(.malformedJSON) }
         guard frames[0].elementsEqual(name.utf8) else { return .failure(.wrongTask) }
@@ -73,17 +73,24 @@ extension KeepAliveMessage {
                 job: fields.job.map(cut), message: fields.message.map(cut)))
     }
 
+    /// The general path: any JSON `JSONDecoder` reads.
+    static func decodeWithFoundation(_ json: [UInt8]) -> Fields? {
+        try? JSONDecoder().decode(Fields.self, from: Data(json))
+    }
+
     private static func cut(_ text: String) -> String {
         text.count > maxTextLength ? String(text.prefix(maxTextLength)) : text
     }
 
     /// The recognised keys of frame 1, matched case-insensitively; others are ignored.
-    private struct Fields: Decodable {
+    struct Fields: Decodable, Equatable {
         var taskName: String?
         var pid: Int32?
         var status: String?
         var job: String?
         var message: String?
+
+        init() {}
 
         struct Key: CodingKey {
             var stringValue: String
