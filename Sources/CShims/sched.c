@@ -41,3 +41,23 @@ int wpm_request_short_slice(pid_t thread, uint64_t nanoseconds) {
 int wpm_become_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : errno;
 }
+
+int wpm_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int wpm_pidfd_send_signal(int pidfd, int signo) {
+#ifdef SYS_pidfd_send_signal
+    return syscall(SYS_pidfd_send_signal, pidfd, signo, NULL, 0) == 0 ? 0 : errno;
+#else
+    (void)pidfd;
+    (void)signo;
+    return ENOSYS;
+#endif
+}

@@ -36,6 +36,7 @@ extension Supervisor {
         let (outcome, actions) = pools[name]!.start(now: now)
         if outcome == .started { logger.notice("task started", metadata: ["task": "\(name)"]) }
         perform(actions, task: name, now: now)
+        if outcome == .started { saveState() }
         return outcome
     }
 
@@ -45,6 +46,7 @@ extension Supervisor {
         let (outcome, actions) = pools[name]!.stop(now: now)
         if outcome == .stopped { logger.notice("task stopped", metadata: ["task": "\(name)"]) }
         perform(actions, task: name, now: now)
+        if outcome == .stopped { saveState() }
         return outcome
     }
 
@@ -62,13 +64,15 @@ extension Supervisor {
         let actions = pools[name]!.setCardinality(cardinality, now: now)
         logger.notice("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])
         perform(actions, task: name, now: now)
+        saveState()
     }
 
-    /// Starts the tasks the config marks as autotasks (once).
+    /// Starts the tasks the config marks as autotasks (once), or, for the
+    /// tasks a restored state names, those it says were running.
     public func startAutotasks() {
         guard !autotasksStarted, !shutdownStarted else { return }
         autotasksStarted = true
-        for spec in config.tasks where spec.autostart {
+        for spec in config.tasks where restored?.tasks[spec.name]?.running ?? spec.autostart {
             _ = try? start(spec.name)
         }
     }

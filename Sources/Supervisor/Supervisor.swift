@@ -52,8 +52,14 @@ public actor Supervisor {
     /// Received messages that name no task, by reason.
     var unattributedDrops: [KeepAliveDrop: Int] = [:]
 
-    public init(config: ManagerConfig, spawner: Spawner, logger: Logger) {
+    /// Keeps run-time changes (started, stopped, cardinality) in the state file.
+    let stateWriter: StateWriter?
+    /// The state restored at start, if any (see `restore`).
+    var restored: RuntimeState?
+
+    public init(config: ManagerConfig, spawner: Spawner, logger: Logger, stateWriter: StateWriter? = nil) {
         self.config = config
+        self.stateWriter = stateWriter
         self.logger = logger
         self.spawner = spawner
         self.spawns = SpawnQueue(spawner: spawner)

@@ -56,6 +56,13 @@ struct WPManager: AsyncParsableCommand {
         help: "Log one JSON object per line: time (RFC 3339 UTC, ms), level, message, and metadata such as task and pid as fields.")
     var json = false
 
+    @Flag(
+        name: [.customLong("clean-state"), .customLong("clean-state", withSingleDash: true)],
+        help: ArgumentHelp(
+            "Start from the config alone: ignore the state file (cardinality set and tasks started or stopped at run time by earlier runs).",
+            discussion: "The state file (config key state_file, by default NAME.state.json beside NAME.json) is rewritten at the next change."))
+    var cleanState = false
+
     func run() async throws {
         LogSetup.bootstrap(level: LogSetup.level(debug: debug, verbose: verbose), json: json)
         let logger = Logger(label: "wpmanager")
@@ -83,12 +90,23 @@ struct WPManager: AsyncParsableCommand {
         }
         logger.notice("keep-alives inbound on \(keepAlives.inboundEndpoint), watchable on \(keepAlives.internalEndpoint)")
 
+        // Workers an earlier run left behind (it was killed) go before any
+        // task starts, so no task ever has more workers than it should.
+        let state = StateSetup(config: config, clean: cleanState, logger: logger)
+        LeftoverWorkers.stop(
+            id: state.path, grace: .milliseconds(config.tasks.map(\.gracePeriodMS).max() ?? config.keepalives.gracePeriodMS),
+            logger: logger)
+
         let notifier = systemdNotifier(logger: logger)
         let signals = try SignalPipe(Supervisor.handledSignals)
         let output = OutputRouter(logs: config.workerLogs, logger: logger)
         let spawner = try Spawner(
-            output: output, environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint])
-        let supervisor = Supervisor(config: config, spawner: spawner, logger: logger)
+            output: output,
+            environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint, LeftoverWorkers.variable: state.path])
+        let supervisor = Supervisor(config: config, spawner: spawner, logger: logger, stateWriter: state.writer)
+        if let restored = state.restored {
+            for warning in await supervisor.restore(restored) { logger.warning("\(warning)") }
+        }
         let router = ControlRoutes.router(for: supervisor)
         let app = Application(
             router: router,
@@ -130,6 +148,7 @@ struct WPManager: AsyncParsableCommand {
         }
         // The workers' last lines (and partial ones) reach their files.
         output.finish(timeout: .seconds(2))
+        state.writer.flush()
     }
 
     /// Under systemd (`$NOTIFY_SOCKET`): the notifier; the variables are

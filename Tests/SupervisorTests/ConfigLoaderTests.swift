@@ -181,6 +181,10 @@ final class TaskDirectory {
         (#""log_dir": "/tmp", "log_max_size": 1.5"#, "log_max_size", "got a number"),
         (#""log_dir": "/tmp", "log_backups": -1"#, "log_backups", "from 0 to 1000, got -1"),
         (#""log_dir": "/tmp", "log_backups": 1001"#, "log_backups", "got 1001"),
+        (#""state_file": 5"#, "state_file", "must be a string"),
+        (#""state_file": """#, "state_file", "must not be empty"),
+        (#""state_file": "/nonexistent/wpm/state.json""#, "state_file", #"its directory "/nonexistent/wpm" does not exist"#),
+        (#""state_file": "/tmp""#, "state_file", "is a directory"),
         (#""log_dir": "/tmp", "log_backups": true"#, "log_backups", "got a boolean"),
     ])
     func badValueIsRefusedNamingTheKey(fragment: String, key: String, problem: String) throws {

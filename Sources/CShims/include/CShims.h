@@ -35,6 +35,14 @@ int wpm_request_short_slice(pid_t thread, uint64_t nanoseconds);
 /// (PR_SET_CHILD_SUBREAPER), as PID 1 is. Returns 0 or errno.
 int wpm_become_subreaper(void);
 
+/// A pidfd for `pid` (close-on-exec), or -1 with errno set. A pidfd keeps
+/// naming the process it was opened for even once its pid is reused.
+int wpm_pidfd_open(pid_t pid);
+
+/// Sends `signo` (0 only checks) to the process of `pidfd`. Returns 0 or
+/// errno (ESRCH once it has exited).
+int wpm_pidfd_send_signal(int pidfd, int signo);
+
 /// Restores the default disposition of `signo`.
 void wpm_reset_signal(int signo);
 

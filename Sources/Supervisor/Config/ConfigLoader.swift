@@ -5,7 +5,7 @@ import Foundation
 public enum ConfigLoader {
     static let topKeys: Set<String> = Set([
         "port", "listen", "keepalives", "force_timeout", "max_cardinality", "path", "filesuffix", "autotasks",
-    ]).union(Reader.workerLogKeys)
+    ]).union(Reader.workerLogKeys).union(Reader.stateKeys)
     static let keepAliveKeys: Set<String> = ["host", "inbound_port", "internal_port", "stall_timeout", "grace_period"]
     static let autotaskKeys: Set<String> = ["cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period"]
 
@@ -157,6 +157,7 @@ struct Reader {
         }
         config.tasks = tasks
         config.workerLogs = try workerLogs(top)
+        config.stateFile = try stateFile(top)
         config.warnings = warnings
         return config
     }

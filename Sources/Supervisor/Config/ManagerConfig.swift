@@ -25,6 +25,9 @@ public struct ManagerConfig: Sendable, Equatable {
     public var tasks: [TaskSpec]
     /// Per-task worker log files (`log_dir`), if configured.
     public var workerLogs: WorkerLogConfig?
+    /// Where run-time changes are kept across restarts (`state_file`; by
+    /// default `NAME.state.json` beside `NAME.json`).
+    public var stateFile: String = "wpmanager.state.json"
     /// Accepted but questionable things (unknown keys), one sentence each.
     public var warnings: [String]
 

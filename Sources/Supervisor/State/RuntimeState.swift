@@ -1,0 +1,157 @@
+import Foundation
+
+/// What run-time changes survive a manager restart: which tasks run and the
+/// cardinality of each. Kept in a JSON file, by default beside the config
+/// (`state_file`).
+public struct RuntimeState: Codable, Equatable, Sendable {
+    public struct TaskState: Codable, Equatable, Sendable {
+        public var running: Bool
+        public var cardinality: Int
+
+        public init(running: Bool, cardinality: Int) {
+            self.running = running
+            self.cardinality = cardinality
+        }
+    }
+
+    public static let currentVersion = 1
+
+    public var version = RuntimeState.currentVersion
+    public var tasks: [String: TaskState]
+
+    public init(tasks: [String: TaskState]) {
+        self.tasks = tasks
+    }
+}
+
+/// Reading and writing the state file. Writes are atomic (a temporary file
+/// in the same directory, fsync, rename, fsync of the directory), so a crash
+/// leaves the old file or the new one, never a mix.
+public enum StateFile {
+    public enum ReadError: Error, CustomStringConvertible {
+        case unreadable(String)
+        case malformed(String)
+
+        public var description: String {
+            switch self {
+            case .unreadable(let why): "cannot be read: \(why)"
+            case .malformed(let why): "is not a valid state file: \(why)"
+            }
+        }
+    }
+
+    /// The state in `path`; nil when there is no such file.
+    public static func read(_ path: String) throws(ReadError) -> RuntimeState? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(String(cString: strerror(errno)))
+        }
+        let state: RuntimeState
+        do { state = try JSONDecoder().decode(RuntimeState.self, from: data) } catch {
+            throw .malformed(data.isEmpty ? "it is empty" : Self.describe(error))
+        }
+        guard state.version == RuntimeState.currentVersion else {
+            throw .malformed("version \(state.version), expected \(RuntimeState.currentVersion)")
+        }
+        if let bad = state.tasks.first(where: { $0.value.cardinality < 0 }) {
+            throw .malformed("task \(bad.key) has a negative cardinality")
+        }
+        return state
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            return (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+                ?? context.debugDescription
+        case DecodingError.keyNotFound(let key, _):
+            return "\"\(key.stringValue)\" is missing"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// Replaces `path` with `state`, atomically.
+    public static func write(_ state: RuntimeState, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(state) + Data("\n".utf8)
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StateFileError(call: "open \(temporary)", errno: errno) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == 0, fsync(fd) != 0 { failure = errno }
+        close(fd)
+        guard failure == 0 else {
+            unlink(temporary)
+            throw StateFileError(call: "write \(temporary)", errno: failure)
+        }
+        guard rename(temporary, path) == 0 else {
+            let renameErrno = errno
+            unlink(temporary)
+            throw StateFileError(call: "rename to \(path)", errno: renameErrno)
+        }
+        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            _ = fsync(dirFD)
+            close(dirFD)
+        }
+    }
+}
+
+struct StateFileError: Error, CustomStringConvertible {
+    let call: String
+    let errno: Int32
+    var description: String { "\(call): \(String(cString: strerror(errno)))" }
+}
+
+/// Writes the state file off the supervisor's thread, the newest state
+/// only: changes that come faster than the disk are folded together.
+public final class StateWriter: @unchecked Sendable {
+    public let path: String
+    private let queue = DispatchQueue(label: "wpm.state")
+    private let lock = NSLock()
+    private var pending: RuntimeState?
+    private let onError: @Sendable (String) -> Void
+
+    public init(path: String, onError: @escaping @Sendable (String) -> Void) {
+        self.path = path
+        self.onError = onError
+    }
+
+    public func save(_ state: RuntimeState) {
+        let first = lock.withLock {
+            defer { pending = state }
+            return pending == nil
+        }
+        guard first else { return }
+        queue.async { [self] in
+            let state = lock.withLock {
+                defer { pending = nil }
+                return pending
+            }
+            guard let state else { return }
+            do { try StateFile.write(state, to: path) } catch { onError("cannot write the state file: \(error)") }
+        }
+    }
+
+    /// Waits for the writes asked for so far.
+    public func flush() {
+        queue.sync {}
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+/// Run-time changes survive a restart (the state file), `--clean-state`
+/// forgets them, a broken state file is reported and ignored, and the
+/// workers of a manager that was killed are stopped by the next one.
+extension IntegrationSuite {
+@Suite struct StateTests {
+    /// Two tasks: `Auto` starts from the config with one worker, `Manual` does not.
+    func setUp(_ ws: Workspace) -> (config: String, stateFile: String) {
+        let config = ws.standardConfig(
+            tasks: ["Auto": Scripts.sleeper, "Manual": Scripts.sleeper], autotasks: #"{"Auto": {"cardinality": 1}}"#)
+        return (config, String(config.dropLast(".json".count)) + ".state.json")
+    }
+
+    @Test func cardinalityAndStartedTasksSurviveARestartUntilCleanState() async throws {
+        let ws = try Workspace()
+        let (config, stateFile) = setUp(ws)
+        try await withManager(ws, config: config) { m in
+            _ = try await m.waitForWorkers("Auto", count: 1)
+            _ = try await m.get("/tasks/Auto/set/cardinality/3")
+            _ = try await m.get("/tasks/Manual/set/cardinality/2")
+            _ = try await m.get("/tasks/Manual/start")
+            _ = try await m.waitForWorkers("Auto", count: 3)
+            _ = try await m.waitForWorkers("Manual", count: 2)
+            #expect(await eventually { (try? String(contentsOfFile: stateFile, encoding: .utf8))?.contains("Manual") == true })
+        }
+        // A graceful stop stops every task but does not forget what runs.
+        try await withManager(ws, config: config) { m in
+            _ = try await m.waitForWorkers("Auto", count: 3)
+            _ = try await m.waitForWorkers("Manual", count: 2)
+            #expect(await eventually { m.liveWorkers().count == 5 })
+            #expect(m.stderr.text.contains("run-time state restored"))
+            // Stopped through the API: it stays stopped.
+            _ = try await m.request(.delete, "/tasks/Auto")
+        }
+        try await withManager(ws, config: config) { m in
+            _ = try await m.waitForWorkers("Manual", count: 2)
+            #expect(try await m.status("Auto")["Running"] == "false")
+            #expect(try await m.status("Auto")["Active Workers"] == "0 / 3")
+        }
+        try await withManager(ws, config: config, arguments: ["-conf=\(config)", "--clean-state"]) { m in
+            _ = try await m.waitForWorkers("Auto", count: 1)
+            #expect(try await m.status("Auto")["Active Workers"] == "1 / 1")
+            #expect(try await m.status("Manual")["Running"] == "false")
+            #expect(m.stderr.text.contains("--clean-state"))
+        }
+    }
+
+    @Test(arguments: ["", "{\"version\": 1, \"tasks\": {\"Auto\": {\"running\": tr", "not json at all", "{\"version\": 7, \"tasks\": {}}"])
+    func aBrokenStateFileIsReportedAndTheConfigIsUsed(content: String) async throws {
+        let ws = try Workspace()
+        let (config, stateFile) = setUp(ws)
+        _ = FileManager.default.createFile(atPath: stateFile, contents: Data(content.utf8))
+        try await withManager(ws, config: config) { m in
+            _ = try await m.waitForWorkers("Auto", count: 1)
+            #expect(try await m.status("Manual")["Running"] == "false")
+            #expect(m.stderr.text.contains("state file \(stateFile)"))
+            #expect(m.stderr.text.contains("ignored, starting from the config alone"))
+            // The next change rewrites it whole.
+            _ = try await m.get("/tasks/Auto/set/cardinality/2")
+            #expect(await eventually { (try? String(contentsOfFile: stateFile, encoding: .utf8))?.contains("\"cardinality\" : 2") == true })
+        }
+    }
+
+    @Test func tasksOrSizesTheConfigNoLongerAllowsAreIgnoredWithAWarning() async throws {
+        let ws = try Workspace()
+        let (config, stateFile) = setUp(ws)
+        let state = #"{"version": 1, "tasks": {"Gone": {"running": true, "cardinality": 2}, "Manual": {"running": true, "cardinality": 20000}}}"#
+        _ = FileManager.default.createFile(atPath: stateFile, contents: Data(state.utf8))
+        try await withManager(ws, config: config) { m in
+            _ = try await m.waitForWorkers("Manual", count: 1)
+            #expect(m.stderr.text.contains("task Gone is not in the config; ignored"))
+            #expect(m.stderr.text.contains("cardinality 20000 of task Manual is above max_cardinality (10000)"))
+        }
+    }
+
+    @Test func theWorkersOfAKilledManagerAreStoppedByTheNextOneAndNothingElse() async throws {
+        let ws = try Workspace()
+        let (config, _) = setUp(ws)
+        // Not ours: no tag, and the tag of another manager.
+        let strangers = [
+            try ws.spawnDetached(["/bin/sleep", "1000"], environment: [:]),
+            try ws.spawnDetached(["/bin/sleep", "1000"], environment: ["WPM_MANAGER": ws.path + "/other.state.json"]),
+        ]
+        defer { strangers.forEach { kill($0, SIGKILL) } }
+        let first = try await Manager.start(ws, config: config)
+        let old: [pid_t]
+        do {
+            _ = try await first.get("/tasks/Auto/set/cardinality/2")
+            old = try await first.waitForWorkers("Auto", count: 2)
+        } catch {
+            try? await first.finish()
+            throw error
+        }
+        // Killed: its workers are left running, unsupervised.
+        kill(first.pid, SIGKILL)
+        _ = try await first.waitForExit()
+        #expect(old.allSatisfy(ProcessTable.isAlive))
+
+        try await withManager(ws, config: config) { m in
+            #expect(await eventually { old.allSatisfy { !ProcessTable.isAlive($0) } })
+            let new = try await m.waitForWorkers("Auto", count: 2)
+            #expect(Set(new).isDisjoint(with: old))
+            #expect(m.stderr.text.contains("left running by an earlier wpmanager"))
+            #expect(strangers.allSatisfy(ProcessTable.isAlive))
+            // Never more than the cardinality: the two old ones were gone first.
+            #expect(await eventually { m.liveWorkers().filter { !strangers.contains($0) }.count == 2 })
+        }
+        for pid in strangers { kill(pid, SIGKILL) }
+    }
+}
+}
+
+extension Workspace {
+    /// Starts a process that is not the manager's (and not tagged as this
+    /// workspace's: kill it yourself). Returns its pid.
+    func spawnDetached(_ argv: [String], environment: [String: String]) throws -> pid_t {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { old, _ in old }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process.processIdentifier
+    }
+}
