@@ -29,6 +29,7 @@ extension Supervisor {
         let now = Moment.now()
         let (outcome, actions) = pools[name]!.start(now: now)
         if outcome == .started { logger.info("task started", metadata: ["task": "\(name)"]) }
+        if outcome == .started { emit(.taskStarted(cardinality: pools[name]!.cardinality), task: name, now: now) }
         perform(actions, task: name, now: now)
         return outcome
     }
@@ -38,6 +39,7 @@ extension Supervisor {
         let now = Moment.now()
         let (outcome, actions) = pools[name]!.stop(now: now)
         if outcome == .stopped { logger.info("task stopped", metadata: ["task": "\(name)"]) }
+        if outcome == .stopped { emit(.taskStopped, task: name, now: now) }
         perform(actions, task: name, now: now)
         return outcome
     }
@@ -53,8 +55,10 @@ extension Supervisor {
         guard setting == "cardinality" else { throw .unknownSetting(setting) }
         let cardinality = try ControlError.parseCardinality(value, max: config.maxCardinality)
         let now = Moment.now()
+        let previous = pools[name]!.cardinality
         let actions = pools[name]!.setCardinality(cardinality, now: now)
         logger.info("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])
+        emit(.cardinalityChanged(from: previous, to: cardinality), task: name, now: now)
         perform(actions, task: name, now: now)
     }
 

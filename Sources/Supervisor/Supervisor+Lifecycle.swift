@@ -103,5 +103,6 @@ extension Supervisor {
         }
         timer?.cancel()
         logger.info("every worker stopped")
+        events.finishAll()
     }
 }

@@ -1,4 +1,5 @@
 import CShims
+import CoreMetrics
 import Foundation
 import HeapModule
 import KeepAlive
@@ -31,12 +32,19 @@ public actor Supervisor {
     var forceDeadline: ContinuousClock.Instant?
     /// Received messages that name no task, by reason.
     var unattributedDrops: [KeepAliveDrop: Int] = [:]
+    /// Lifecycle events for subscribers, and the metrics they move (Events/).
+    public nonisolated let events: EventBus
+    let metrics: SupervisorMetrics
+    var backoffReported: [String: ContinuousClock.Instant] = [:]
 
-    public init(config: ManagerConfig, spawner: Spawner, logger: Logger) {
+    public init(config: ManagerConfig, spawner: Spawner, logger: Logger, metrics factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.config = config
         self.logger = logger
         self.spawner = spawner
         self.taskNames = config.tasks.map(\.name).sorted()
+        let metrics = SupervisorMetrics(taskNames: taskNames, factory: factory)
+        self.metrics = metrics
+        self.events = EventBus(onLoss: { metrics.eventsLost($0) })
         self.pools = Dictionary(uniqueKeysWithValues: config.tasks.map { ($0.name, PoolStateMachine(spec: $0)) })
     }
 
@@ -55,6 +63,7 @@ public actor Supervisor {
             }
         }
         if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), at: deadline) }
+        noteBackoff(task: task, now: now)
     }
 
     private func spawn(count: Int, task: String, now: Moment) {
@@ -67,12 +76,14 @@ public actor Supervisor {
                 // waiting for its SIGKILL under this number is empty now.
                 lingeringGroups[pid] = nil
                 logger.debug("worker spawned", metadata: ["task": "\(task)", "pid": "\(pid)"])
+                emit(.workerSpawned(pid: pid), task: task, now: now)
                 let follow = pools[task]!.spawned(pid: pid, now: now)
                 if let stall = pools[task]!.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
                 if !follow.isEmpty { perform(follow, task: task, now: now) }
             } catch {
                 let message = "cannot start \(spec.command): \(error.description)"
                 logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
+                emit(.spawnFailed(error: message), task: task, now: now)
                 _ = pools[task]!.spawnFailed(message: message, now: now)
                 return
             }
@@ -86,6 +97,7 @@ public actor Supervisor {
             // The worker left its process group: signal it alone.
             _ = kill(pid, signal.number)
         }
+        noteSignal(signal, to: pid, task: task)
     }
 
     // MARK: reaping
@@ -118,6 +130,7 @@ public actor Supervisor {
         // Before any replacement is spawned: it could get this very pid, and
         // so lead a process group with this number.
         cleanUpGroup(pid, stateBefore: before, now: now)
+        noteExit(pid: pid, status: exit, task: task, now: now)
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
             perform(actions, task: task, now: now)
         }
@@ -164,6 +177,7 @@ public actor Supervisor {
             logger.warning(
                 "worker stalled: no keep-alive for \(silence.milliseconds) ms",
                 metadata: ["task": "\(task)", "pid": "\(pid)"])
+            emit(.workerStalled(pid: pid, silenceMS: Int(silence.milliseconds)), task: task, now: now)
             return actions
         case .gone, nil:
             return nil
