@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import KeepAlive
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Supervisor
 import Synchronization
@@ -73,8 +74,11 @@ struct WPManager: AsyncParsableCommand {
         let signals = try SignalPipe(Supervisor.handledSignals)
         let spawner = try Spawner(
             output: OutputRouter(), environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint])
-        let supervisor = Supervisor(config: config, spawner: spawner, logger: logger)
-        let router = ControlRoutes.router(for: supervisor)
+        // Metrics go to this registry only (no global MetricsSystem): the
+        // supervisor and the HTTP layer get its factory, /metrics shows it.
+        let metrics = MetricsEndpoint(registry: PrometheusCollectorRegistry())
+        let supervisor = Supervisor(config: config, spawner: spawner, logger: logger, metrics: metrics.factory)
+        let router = ControlRoutes.router(for: supervisor, metrics: metrics)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.listen, port: config.port), serverName: nil),
