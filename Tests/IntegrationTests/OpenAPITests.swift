@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// The running manager conforms to openapi.yaml: schemathesis (from PyPI,
+/// installed by scripts/install-deps.sh) generates requests for every
+/// operation and checks status codes, content types, headers and bodies.
+extension IntegrationSuite {
+@Suite struct OpenAPITests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    @Test func theRunningManagerConformsToOpenAPIYAML() async throws {
+        let ws = try Workspace()
+        // Destructive routes are fair game here: the fuzzer may start, stop
+        // and resize these tasks, never past 3 workers each.
+        let config = ws.standardConfig(
+            tasks: ["Work": Scripts.sleeper, "Idle": Scripts.sleeper], autotasks: #"{"Work": {}}"#, grace: 100,
+            extra: #""max_cardinality": 3"#)
+        try await withManager(ws, config: config) { m in
+            let arguments = [
+                "schemathesis", "--config-file", Self.repository + "/resources/openapi/schemathesis.toml",
+                "run", Self.repository + "/openapi.yaml", "--url", "http://\(m.host):\(m.port)",
+                // An event stream never ends: EventStreamTests checks it.
+                "--exclude-path", "/events",
+                // DELETE stops a task, it does not remove it: no use-after-free checks.
+                "--checks", "all", "--exclude-checks", "use_after_free,ensure_resource_availability",
+                "--phases", "examples,coverage,fuzzing", "--max-examples", "25", "--seed", "1",
+                "--workers", "1", "--request-timeout", "10", "--no-color",
+            ]
+            var environment = ProcessInfo.processInfo.environment
+            environment["WPMTEST_TAG"] = ws.tag
+            environment["NO_PROXY"] = "*"
+            environment["no_proxy"] = "*"
+            environment["SCHEMATHESIS_HOOKS"] = nil
+            let run = try CommandRun(arguments, directory: ws.path, environment: environment)
+            let status = await run.wait(timeout: .seconds(120))
+            #expect(status != 127, "schemathesis is not installed: run scripts/install-deps.sh\n\(run.output.text)")
+            #expect(status == 0, "schemathesis reported a failure:\n\(run.output.text)")
+            #expect(run.output.text.contains("Coverage"))
+            // Still serving after it all.
+            #expect(try await m.get("/list").status == 200)
+            _ = try await m.request(.delete, "/tasks")
+        }
+    }
+}
+}
+
+/// A command run to its end, its standard output and error collected.
+final class CommandRun: @unchecked Sendable {
+    let process = Process()
+    let output = OutputBuffer()
+
+    init(_ arguments: [String], directory: String, environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+        try process.run()
+    }
+
+    /// The exit status; SIGKILL and -1 after `timeout`.
+    func wait(timeout: Duration) async -> Int32 {
+        guard await eventually(timeout: timeout, every: .milliseconds(100), { !process.isRunning }) else {
+            kill(process.processIdentifier, SIGKILL)
+            output.append(Data("\n[killed after \(timeout)]\n".utf8))
+            return -1
+        }
+        return process.terminationStatus
+    }
+}
