@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 
 /// The running manager conforms to openapi.yaml: schemathesis (from PyPI,
@@ -40,6 +41,24 @@ extension IntegrationSuite {
             // Still serving after it all.
             #expect(try await m.get("/list").status == 200)
             _ = try await m.request(.delete, "/tasks")
+        }
+    }
+
+    /// Found by schemathesis: a method no route has (QUERY, TRACE) on a path
+    /// that exists is 405 with `Allow`, not 404.
+    @Test func anyOtherMethodOnAKnownPathIs405() async throws {
+        let ws = try Workspace()
+        try await withManager(ws, config: ws.standardConfig(tasks: ["Work": Scripts.sleeper])) { m in
+            for (method, path, allowed) in [
+                ("QUERY", "/list", "GET"), ("TRACE", "/metrics", "GET"), ("QUERY", "/tasks/Work/start/", "GET, PUT, POST"),
+                ("QUERY", "/events", "GET"),
+            ] {
+                let reply = try await m.request(HTTPRequest.Method(method)!, path)
+                #expect(reply.status == 405, "\(method) \(path)")
+                #expect(reply.headers[.allow] == allowed)
+                #expect(reply.body == "ERROR: method \(method) not allowed on \(path) (allowed: \(allowed))\n")
+            }
+            #expect(try await m.request(HTTPRequest.Method("QUERY")!, "/nowhere").status == 404)
         }
     }
 }
