@@ -167,3 +167,24 @@ extension IntegrationSuite {
 private func ~= (text: String, pattern: String) -> Bool {
     text.range(of: pattern, options: .regularExpression) != nil
 }
+
+extension IntegrationSuite.EventStreamTests {
+    /// A quiet stream gets a `: ping` comment every 15 s; a client that went
+    /// away is dropped by the next write.
+    @Test func aQuietStreamIsPingedAndAGoneClientIsDropped() async throws {
+        let ws = try Workspace()
+        let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper])
+        try await withManager(ws, config: config) { m in
+            func subscribers() async throws -> Double? {
+                IntegrationSuite.MetricsTests.value(IntegrationSuite.MetricsTests.parse(try await m.get("/metrics").body).samples, "wpm_event_subscribers")
+            }
+            let watcher = try await EventWatcher.connect(m)
+            #expect(try await subscribers() == 1)
+            #expect(await eventually(timeout: .seconds(40)) { watcher.body.contains("\n: ping\n\n") })
+            #expect(watcher.events.isEmpty)
+            watcher.stop()
+            // The first ping after it left may still be written: the second fails.
+            #expect(try await eventually(timeout: .seconds(60)) { try await subscribers() == 0 })
+        }
+    }
+}

@@ -15,6 +15,10 @@ enum EventsRoute {
     static let parameters = ["task", "format"]
     /// Sent first, so a client knows it is subscribed.
     static let greeting = ": wpm events\n\n"
+    /// A comment sent this often: proxies keep the connection open, and a
+    /// client that went away is noticed within this time.
+    static let heartbeatInterval: Duration = .seconds(15)
+    static let heartbeat = ": ping\n\n"
 
     /// Why a request for events is refused.
     enum Refusal: Error {
@@ -61,8 +65,17 @@ enum EventsRoute {
                 defer { subscription.end() }
                 try await writer.write(ByteBuffer(string: greeting))
                 try await withGracefulShutdownHandler {
-                    for await event in subscription {
-                        try await writer.write(ByteBuffer(string: message(event)))
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            while true {
+                                try await Task.sleep(for: heartbeatInterval)
+                                subscription.ping()
+                            }
+                        }
+                        for await event in subscription {
+                            try await writer.write(ByteBuffer(string: event.kind == .heartbeat ? heartbeat : message(event)))
+                        }
+                        group.cancelAll()
                     }
                 } onGracefulShutdown: {
                     // Buffered events are still sent, then the stream ends.

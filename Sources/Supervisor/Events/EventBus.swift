@@ -44,12 +44,14 @@ public final class EventBus: Sendable {
         }
         guard let id else {
             continuation.finish()
-            return EventSubscription(events: stream, end: {})
+            return EventSubscription(events: stream, end: {}, ping: {})
         }
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
         }
-        return EventSubscription(events: stream, end: { continuation.finish() })
+        return EventSubscription(
+            events: stream, end: { continuation.finish() },
+            ping: { _ = continuation.yield(SupervisorEvent(task: nil, kind: .heartbeat)) })
     }
 
     /// Numbers `event` and hands it to every subscriber that wants it.
@@ -109,13 +111,22 @@ public struct EventSubscription: AsyncSequence, Sendable {
     public typealias Element = SupervisorEvent
     let events: AsyncStream<SupervisorEvent>
     private let finish: @Sendable () -> Void
+    private let heartbeat: @Sendable () -> Void
 
-    init(events: AsyncStream<SupervisorEvent>, end finish: @escaping @Sendable () -> Void) {
+    init(
+        events: AsyncStream<SupervisorEvent>, end finish: @escaping @Sendable () -> Void,
+        ping heartbeat: @escaping @Sendable () -> Void
+    ) {
         self.events = events
         self.finish = finish
+        self.heartbeat = heartbeat
     }
 
     public func end() { finish() }
+
+    /// Adds a `heartbeat` to this subscription only (nothing when its
+    /// buffer is full: events are waiting anyway). Not counted as lost.
+    public func ping() { heartbeat() }
 
     public func makeAsyncIterator() -> AsyncStream<SupervisorEvent>.Iterator { events.makeAsyncIterator() }
 }

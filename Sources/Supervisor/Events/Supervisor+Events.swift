@@ -57,8 +57,10 @@ extension Supervisor {
         metrics.keepAliveDropped(task: task, reason: reason)
     }
 
-    /// Sets the pool gauges (workers by state, cardinality, running) for a scrape.
+    /// Sets the gauges (workers by state, cardinality, running, event
+    /// subscribers) for a scrape.
     public func refreshMetrics() {
+        metrics.eventSubscribers(events.subscriberCount)
         for (name, pool) in pools {
             let running = pool.activeWorkers
             metrics.poolGauges(

@@ -50,7 +50,7 @@ extension SupervisorEvent: Encodable {
             try c.encode(reason.rawValue, forKey: .reason)
         case .eventsLost(let count):
             try c.encode(count, forKey: .count)
-        case .taskStopped, .workerSpawned, .workerReady, .workerKilled:
+        case .taskStopped, .workerSpawned, .workerReady, .workerKilled, .heartbeat:
             break
         }
     }

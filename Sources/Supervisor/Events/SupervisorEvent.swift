@@ -29,6 +29,9 @@ public struct SupervisorEvent: Sendable, Equatable {
         /// This subscriber was too slow: `count` events before this one were
         /// not delivered to it (a subscriber-local event, never published).
         case eventsLost(count: Int)
+        /// Nothing happened for a while: a subscriber-local marker that lets
+        /// a stream show it is alive (and notice a client that went away).
+        case heartbeat
     }
 
     /// Why spawns are held back.
@@ -65,14 +68,9 @@ public struct SupervisorEvent: Sendable, Equatable {
         case .workerKilled: "worker_killed"
         case .backoff: "backoff"
         case .eventsLost: "events_lost"
+        case .heartbeat: "heartbeat"
         }
     }
-
-    /// Every event type, in the order the README lists them.
-    public static let types = [
-        "task_started", "task_stopped", "cardinality_changed", "worker_spawned", "spawn_failed", "worker_ready",
-        "worker_stalled", "worker_exited", "worker_killed", "backoff", "events_lost",
-    ]
 
     /// The worker the event is about, if it is about one.
     public var pid: pid_t? {

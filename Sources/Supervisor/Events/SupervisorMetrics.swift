@@ -21,6 +21,7 @@ public final class SupervisorMetrics: Sendable {
         public static let keepAlivesDropped = "wpm_keepalives_dropped_total"
         public static let stallLag = "wpm_stall_detection_lag_seconds"
         public static let eventsLost = "wpm_events_lost_total"
+        public static let subscribers = "wpm_event_subscribers"
     }
 
     /// The states `wpm_workers` counts: counted in the pool, or being stopped.
@@ -44,6 +45,7 @@ public final class SupervisorMetrics: Sendable {
     /// Dropped messages that name no configured task.
     private let unattributed: [KeepAliveDrop: CoreMetrics.Counter]
     private let eventsLost: CoreMetrics.Counter
+    private let subscribers: Gauge
 
     public init(taskNames: [String], factory: any MetricsFactory) {
         // Per task, every reason but `unknown_task`; for messages naming no
@@ -79,6 +81,7 @@ public final class SupervisorMetrics: Sendable {
         self.tasks = tasks
         unattributed = dropCounters("")
         eventsLost = CoreMetrics.Counter(label: Name.eventsLost, factory: factory)
+        subscribers = Gauge(label: Name.subscribers, factory: factory)
     }
 
     /// Moves the counters an event stands for.
@@ -115,6 +118,10 @@ public final class SupervisorMetrics: Sendable {
 
     func eventsLost(_ count: Int) {
         eventsLost.increment(by: count)
+    }
+
+    func eventSubscribers(_ count: Int) {
+        subscribers.record(count)
     }
 
     /// Sets the gauges of `task` from its pool.
