@@ -33,9 +33,9 @@ pyzmq_for_path_python3() {
 }
 # The OpenAPI conformance test runs schemathesis (PyPI) against a manager.
 schemathesis_from_pypi() {
-    command -v schemathesis >/dev/null 2>&1 && return 0
     command -v python3 >/dev/null 2>&1 || return 0
-    echo "install-deps: schemathesis missing: pip install schemathesis" >&2
+    python3 -c 'import schemathesis' 2>/dev/null && return 0
+    echo "install-deps: $(command -v python3) cannot import schemathesis: pip install schemathesis" >&2
     python3 -m pip install --quiet --disable-pip-version-check schemathesis >&2 ||
         echo "install-deps: notice: pip install schemathesis failed; OpenAPITests will fail" >&2
 }
