@@ -60,8 +60,8 @@ extension IntegrationSuite {
     @Test func metricsMoveWhenWorkersDieAndTheFormatParses() async throws {
         let ws = try Workspace()
         let config = ws.standardConfig(
-            tasks: ["Work": Scripts.sleeper, "Stuck": Scripts.stubborn],
-            autotasks: #"{"Work": {"cardinality": 2}, "Stuck": {"stall_timeout": 400, "grace_period": 200}}"#)
+            tasks: ["Work": Scripts.sleeper, "Stuck": Scripts.stubborn, "Crash": "#!/bin/sh\nexit 3\n"],
+            autotasks: #"{"Work": {"cardinality": 2}, "Stuck": {"stall_timeout": 400, "grace_period": 200}, "Crash": {}}"#)
         try await withManager(ws, config: config) { m in
             let pids = try await m.waitForWorkers("Work", count: 2)
             let reply = try await m.get("/metrics")
@@ -93,7 +93,6 @@ extension IntegrationSuite {
                     && Self.value(parsed.samples, "wpm_worker_spawns_total", work) == 3
             }
             #expect(moved, "\(parsed.samples.filter { $0.labels["task"] == "Work" }.map { "\($0.name) \($0.labels) \($0.value)" })")
-            #expect(Self.value(parsed.samples, "wpm_backoffs_total", work) == 1)  // it died young
 
             // Stalls: counted as exits, with the detection lag and the SIGKILL.
             let stalled = try await eventually {
@@ -105,6 +104,14 @@ extension IntegrationSuite {
             #expect(lagCount >= 1)
             #expect(Self.value(parsed.samples, "wpm_stall_detection_lag_seconds_bucket", ["task": "Stuck", "le": "+Inf"]) == lagCount)
             #expect(Self.value(parsed.samples, "wpm_worker_kills_total", ["task": "Stuck"]) ?? 0 >= 1)
+
+            // A worker that exits at once: crashes, and spawns held back.
+            let crashing = try await eventually {
+                parsed = Self.parse(try await m.get("/metrics").body)
+                return Self.value(parsed.samples, "wpm_worker_exits_total", ["task": "Crash", "reason": "crashed"]) ?? 0 >= 2
+            }
+            #expect(crashing)
+            #expect(Self.value(parsed.samples, "wpm_backoffs_total", ["task": "Crash"]) ?? 0 >= 1)
 
             // HTTP requests by route template and code, never by raw path.
             _ = try await m.get("/tasks/Nope")
