@@ -78,5 +78,17 @@ extension IntegrationSuite {
             }
         }
     }
+
+    @Test func oneShotWatchOfAManagerThatIsDownFailsAtOnce() async throws {
+        let ws = try Workspace()
+        let address = "127.0.0.1:\(try unusedPort())"
+        let run = try await runConsole(["-host=\(address)", "watch", "Work"], workspace: ws)
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("error: no manager answers at \(address): connection refused"))
+        let usage = try await runConsole(["-host=\(address)", "watch", "A", "B"], workspace: ws)
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains(#"watch: unexpected "B" (usage: watch [TASK])"#))
+    }
 }
 }
