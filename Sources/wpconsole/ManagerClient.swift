@@ -16,7 +16,7 @@ struct ManagerClient: Sendable {
     /// Bodies are text; anything larger than this is not a manager's reply.
     static let maximumBodySize = 16 << 20
 
-    private let http: HTTPClient
+    let http: HTTPClient
 
     init() {
         var configuration = HTTPClient.Configuration(
