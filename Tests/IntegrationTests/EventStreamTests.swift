@@ -102,7 +102,8 @@ extension IntegrationSuite {
             #expect(exit["exit_code"] as? Int == 3 && exit["reason"] as? String == "crashed")
             let backoff = try #require(crash.of("backoff").first)
             #expect(backoff["reason"] as? String == "quick_exit")
-            #expect((1...1000).contains(backoff["delay_ms"] as? Int ?? -1))
+            // The first wait: backoff_initial (1 s) ± 20% jitter.
+            #expect((800...1200).contains(backoff["delay_ms"] as? Int ?? -1))
             #expect(crash.index(of: "worker_exited") ?? .max < crash.index(of: "backoff") ?? -1)
 
             let broken = events.filter { $0["task"] as? String == "Broken" }
