@@ -136,12 +136,14 @@ actor Console {
         let path = Command.eventsPath(task: task)
         let (client, output, fleet, hosts) = (self.client, self.output, isFleet, self.hosts)
         let what = task.map { "events of \($0)" } ?? "events of every task"
-        output.write([.err("watching \(what) (Ctrl-C to stop)")])
         let allInterrupted = await withTaskGroup(of: Bool.self) { group in
             for host in hosts {
                 group.addTask {
                     let prefix = fleet ? "\(host): " : ""
-                    let outcome = await client.follow(path, from: host) { data in
+                    // Said once the manager is subscribed: what follows is not missed.
+                    let outcome = await client.follow(
+                        path, from: host, opened: { output.write([.err(prefix + "watching \(what) (Ctrl-C to stop)")]) }
+                    ) { data in
                         output.write([.out(prefix + EventLine.format(data))])
                     }
                     switch outcome {

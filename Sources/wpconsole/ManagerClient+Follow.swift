@@ -17,7 +17,11 @@ extension ManagerClient {
     /// Follows `GET path` (a Server-Sent Events stream) from `host`, calling
     /// `each` with the data of every event as it comes, until the stream ends
     /// or the task is cancelled. Never throws.
-    func follow(_ path: String, from host: HostAddress, each: @Sendable (String) -> Void) async -> FollowOutcome {
+    /// `opened` is called once the manager has accepted the stream (it is
+    /// subscribed by then: no event after this is missed).
+    func follow(
+        _ path: String, from host: HostAddress, opened: @Sendable () -> Void = {}, each: @Sendable (String) -> Void
+    ) async -> FollowOutcome {
         var request = HTTPClientRequest(url: host.url(path))
         request.method = .GET
         request.headers.add(name: "User-Agent", value: "wpconsole")
@@ -28,6 +32,7 @@ extension ManagerClient {
                 let body = try await response.body.collect(upTo: Self.maximumBodySize)
                 return .refused(.reply(status: Int(response.status.code), body: String(buffer: body)))
             }
+            opened()
             var parser = ServerSentEvents()
             for try await chunk in response.body {
                 for data in parser.feed(chunk.readableBytesView) { each(data) }

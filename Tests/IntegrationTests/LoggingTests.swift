@@ -47,7 +47,8 @@ extension IntegrationSuite {
                 #expect(await eventually { quickHolds().count >= 2 })
                 let held = try #require(quickHolds().first)
                 #expect(held["level"] as? String == "notice")
-                #expect((held["delay_ms"] as? Int).map { $0 > 0 && $0 <= 1000 } == true)
+                // The first restart backoff: 1 s ± 20% jitter.
+                #expect((held["delay_ms"] as? Int).map { $0 >= 800 && $0 <= 1200 } == true, "\(held)")
                 let crash = try #require(m.logged("worker exited").first { $0["task"] as? String == "Quick" })
                 #expect(crash["exit"] as? String == "crashed")
                 #expect(crash["exit_code"] as? Int == 3)
