@@ -77,7 +77,8 @@ extension IntegrationSuite {
 
     @Test func theWorkersOfAKilledManagerAreStoppedByTheNextOneAndNothingElse() async throws {
         let ws = try Workspace()
-        let (config, _) = setUp(ws)
+        // Workers that ignore SIGTERM, so the one they get when their manager dies.
+        let config = ws.standardConfig(tasks: ["Auto": Scripts.stubborn], autotasks: #"{"Auto": {"cardinality": 1}}"#)
         // Not ours: no tag, and the tag of another manager.
         let strangers = [
             try ws.spawnDetached(["/bin/sleep", "1000"], environment: [:]),
@@ -93,7 +94,7 @@ extension IntegrationSuite {
             try? await first.finish()
             throw error
         }
-        // Killed: its workers are left running, unsupervised.
+        // Killed: its workers get SIGTERM, ignore it and run on, unsupervised.
         kill(first.pid, SIGKILL)
         _ = try await first.waitForExit()
         #expect(old.allSatisfy(ProcessTable.isAlive))
@@ -105,7 +106,7 @@ extension IntegrationSuite {
             #expect(m.stderr.text.contains("left running by an earlier wpmanager"))
             #expect(strangers.allSatisfy(ProcessTable.isAlive))
             // Never more than the cardinality: the two old ones were gone first.
-            #expect(await eventually { m.liveWorkers().filter { !strangers.contains($0) }.count == 2 })
+            #expect(await eventually { m.liveWorkers().filter { ProcessTable.parent($0) == m.pid }.count == 2 })
         }
         for pid in strangers { kill(pid, SIGKILL) }
     }

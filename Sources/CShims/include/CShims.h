@@ -6,11 +6,17 @@
 #include <signal.h>
 #include <stdint.h>
 
-/// Spawns `path` with posix_spawn in a new process group (pgid = its pid),
-/// with an empty signal mask, every catchable signal reset to its default
-/// disposition, stdin from /dev/null, stdout/stderr onto `out_fd` and
-/// `err_fd`, and every other descriptor closed. Returns 0 or an errno value
-/// (exec failures such as ENOENT, EACCES or ENOEXEC are reported here).
+/// Spawns `path` (no PATH search, no shell) in a new process group (pgid =
+/// its pid), with an empty signal mask, every signal reset to its default
+/// disposition (glibc's internal 32 and 33 included), stdin from `in_fd`,
+/// stdout/stderr onto `out_fd` and `err_fd`, every other descriptor closed,
+/// and SIGTERM as its parent-death signal (PR_SET_PDEATHSIG): the worker gets
+/// SIGTERM when the manager dies, however it dies. That signal is tied to the
+/// calling *thread*, which must therefore outlive the workers (call this from
+/// one long-lived thread: the manager's spawner). A vfork-style clone, not
+/// posix_spawn (which cannot set it): the caller waits until the child has
+/// called execve. Returns 0 or an errno value (exec failures such as ENOENT,
+/// EACCES or ENOEXEC are reported here; the failed child is reaped).
 int wpm_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
               int in_fd, int out_fd, int err_fd);
 

@@ -1,8 +1,14 @@
 import Foundation
 
 /// Spawns workers on a thread of its own, so the supervisor never waits for
-/// a `posix_spawn` (about a millisecond each, more on a busy machine): a stall
+/// a spawn (up to a millisecond each, more on a busy machine): a stall
 /// deadline or a control request is never held up behind a pool coming up.
+///
+/// That thread is also what the workers' parent-death signal is tied to
+/// (PR_SET_PDEATHSIG fires when the *thread* that created a child exits, not
+/// only when its process does): it lives until `close`, which the manager
+/// calls once every worker is gone; any worker still running then gets
+/// SIGTERM, as it does when the manager dies.
 ///
 /// Requests are per task and served round-robin, one spawn at a time, so a
 /// large pool coming up does not hold back the replacement of another task's
@@ -74,7 +80,8 @@ public final class SpawnQueue: @unchecked Sendable {
         }
     }
 
-    /// Ends the thread once the spawn under way (if any) is done.
+    /// Ends the thread once the spawn under way (if any) is done. Workers
+    /// still running get SIGTERM (their parent-death signal).
     public func close() {
         condition.withLock {
             closed = true

@@ -3,8 +3,11 @@ import Foundation
 import KeepAlive
 import SystemPackage
 
-/// Starts worker processes with `posix_spawn` (see `wpm_spawn` for the
-/// process hygiene) and hands their output to an `OutputRouter`.
+/// Starts worker processes (see `wpm_spawn` for the process hygiene and the
+/// parent-death signal) and hands their output to an `OutputRouter`.
+///
+/// Each worker gets SIGTERM when the thread that spawned it exits: call
+/// `spawn` only from a thread that outlives the workers (`SpawnQueue`'s).
 public final class Spawner: Sendable {
     private let devNull: FileDescriptor
     let output: OutputRouter
