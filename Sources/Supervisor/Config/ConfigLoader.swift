@@ -5,7 +5,7 @@ import Foundation
 public enum ConfigLoader {
     static let topKeys: Set<String> = Set([
         "port", "listen", "keepalives", "force_timeout", "max_cardinality", "path", "filesuffix", "autotasks",
-    ]).union(Reader.workerLogKeys).union(Reader.stateKeys)
+    ]).union(Reader.workerLogKeys).union(Reader.stateKeys).union(Reader.securityKeys)
     static let keepAliveKeys: Set<String> = ["host", "inbound_port", "internal_port", "stall_timeout", "grace_period"]
     static let autotaskKeys: Set<String> = ["cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period"]
 
@@ -158,6 +158,8 @@ struct Reader {
         config.tasks = tasks
         config.workerLogs = try workerLogs(top)
         config.stateFile = try stateFile(top)
+        config.token = try token(top)
+        config.httpTimeoutMS = try httpTimeout(top) ?? config.httpTimeoutMS
         config.warnings = warnings
         return config
     }
