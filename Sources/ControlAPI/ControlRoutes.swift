@@ -61,9 +61,10 @@ public enum ControlRoutes {
         },
     ]
 
-    /// Builds the router; `supervisor` serves every route.
-    public static func router(for supervisor: Supervisor) -> Router<BasicRequestContext> {
+    /// Builds the router; `supervisor` serves every route, behind `protection`.
+    public static func router(for supervisor: Supervisor, protection: HTTPProtection = .init()) -> Router<BasicRequestContext> {
         let router = Router()
+        protection.register(on: router)
         router.add(middleware: FallbackMiddleware())
         let allMethods: [HTTPRequest.Method] = [.get, .head, .put, .post, .delete, .patch, .options]
         var methodsByPath: [String: [HTTPRequest.Method]] = [:]
