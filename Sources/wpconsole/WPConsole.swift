@@ -9,9 +9,9 @@ struct WPConsole: AsyncParsableCommand {
         commandName: "wpconsole",
         abstract: "Talks to wpmanager: status, start, stop and resize tasks, by hand or from scripts.",
         usage: """
-            wpconsole [-host=HOST[:PORT][,HOST[:PORT]...]]
-            wpconsole [-host=...] COMMAND [ARGUMENT...]
-            printf 'status\\n' | wpconsole [-host=...]
+            wpconsole [-host=HOST[:PORT][,HOST[:PORT]...]] [-token=TOKEN]
+            wpconsole [-host=...] [-token=TOKEN] COMMAND [ARGUMENT...]
+            printf 'status\\n' | wpconsole [-host=...] [-token=TOKEN]
             """,
         discussion: """
             On a terminal: GNU readline editing, history in ~/.wpconsole_history \
