@@ -85,4 +85,24 @@ import Testing
         try config.applyAccessToken(environment: [:])
         #expect(config.token == nil)
     }
+
+    @Test func aTokenInAFileOthersCanReadIsWarnedAbout() throws {
+        let dir = try TaskDirectory(files: ["a"])
+        let file = dir.path + "/config.json"
+        _ = FileManager.default.createFile(atPath: file, contents: Data(#"{"path": "\#(dir.path)", "token": "t"}"#.utf8))
+        chmod(file, 0o644)
+        var config = try ConfigLoader.load(file: file)
+        #expect(config.warnings == [
+            "config \(file): holds a \"token\" but other users may read it (mode 644): chmod go-r, or give the token in WPM_TOKEN"
+        ])
+        chmod(file, 0o640)
+        #expect(try ConfigLoader.load(file: file).warnings.first?.contains("(mode 640)") == true)
+        chmod(file, 0o600)
+        config = try ConfigLoader.load(file: file)
+        #expect(config.warnings.isEmpty)
+        // No token, no warning.
+        _ = FileManager.default.createFile(atPath: file, contents: Data(#"{"path": "\#(dir.path)"}"#.utf8))
+        chmod(file, 0o644)
+        #expect(try ConfigLoader.load(file: file).warnings.isEmpty)
+    }
 }

@@ -17,7 +17,11 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(file: file, key: nil, problem: "cannot read the file: \(readProblem(file))")
         }
-        return try parse(data: data, file: file)
+        var config = try parse(data: data, file: file)
+        if let warning = Reader.exposedTokenWarning(file: file, hasToken: config.token != nil) {
+            config.warnings.append(warning)
+        }
+        return config
     }
 
     /// Validates a config given as bytes; `file` names it in messages and is
