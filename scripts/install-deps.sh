@@ -34,7 +34,19 @@ pyzmq_for_path_python3() {
     python3 -m pip install --quiet --disable-pip-version-check pyzmq >&2 ||
         echo "install-deps: notice: pip install pyzmq failed; the Python example needs /usr/bin/python3" >&2
 }
-trap pyzmq_for_path_python3 EXIT  # whichever way this script ends
+# The OpenAPI conformance test runs schemathesis (PyPI) against a manager.
+schemathesis_from_pypi() {
+    command -v python3 >/dev/null 2>&1 || return 0
+    python3 -c 'import schemathesis' 2>/dev/null && return 0
+    echo "install-deps: $(command -v python3) cannot import schemathesis: pip install schemathesis" >&2
+    python3 -m pip install --quiet --disable-pip-version-check schemathesis >&2 ||
+        echo "install-deps: notice: pip install schemathesis failed; OpenAPITests will fail" >&2
+}
+python_packages() {
+    pyzmq_for_path_python3
+    schemathesis_from_pypi
+}
+trap python_packages EXIT  # whichever way this script ends
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 2 of the README: installs what is missing, builds everything with
-# the tests and runs them. Extra arguments go to `swift test`, e.g.
+# the tests and runs them, then the soak test. Extra arguments go to
+# `swift test` (and leave the soak test out), e.g.
 #   scripts/test.sh --filter ConfigLoaderTests
 # Fails when a test fails or when a wpmanager process of this checkout
 # (its binary under ./.build) started during the run is still running
@@ -29,6 +30,15 @@ echo "==> swift build --build-tests" >&2
 swift build --build-tests
 echo "==> swift test $*" >&2
 swift test "$@"
+
+# The soak test (Tests/IntegrationTests/SoakTests.swift): 500 workers, kills,
+# resizes and polling for WPM_SOAK_SECONDS (default 180; 0 skips it). Only in
+# a whole run: with arguments (a --filter, say) it is left out.
+soak=${WPM_SOAK_SECONDS:-180}
+if [[ $# -eq 0 && "$soak" != 0 ]]; then
+    echo "==> soak test, $soak s (WPM_SOAK_SECONDS)" >&2
+    WPM_SOAK_SECONDS=$soak swift test --skip-build --filter SoakTests
+fi
 
 # A wpmanager the tests started and did not stop is a bug, even when every
 # test passed. Give one that is exiting a moment to finish.

@@ -61,15 +61,22 @@ public enum ControlRoutes {
         },
     ]
 
-    /// Builds the router; `supervisor` serves every route, behind `protection`.
-    public static func router(for supervisor: Supervisor, protection: HTTPProtection = .init()) -> Router<BasicRequestContext> {
+    /// Builds the router; `supervisor` serves every route, `metrics` holds
+    /// the registry `/metrics` shows (pass the one whose factory the
+    /// supervisor was given), all behind `protection` (counted by the metrics).
+    public static func router(
+        for supervisor: Supervisor, metrics: MetricsEndpoint = MetricsEndpoint(), protection: HTTPProtection = .init()
+    ) -> Router<BasicRequestContext> {
         let router = Router()
+        var methodsByPath: [String: [HTTPRequest.Method]] = [EventsRoute.path: [.get], MetricsEndpoint.path: [.get]]
+        for route in routes { methodsByPath[route.path, default: []] += route.methods }
+        router.add(middleware: HTTPMetricsMiddleware(factory: metrics.factory))
         protection.register(on: router)
-        router.add(middleware: FallbackMiddleware())
-        let allMethods: [HTTPRequest.Method] = [.get, .head, .put, .post, .delete, .patch, .options]
-        var methodsByPath: [String: [HTTPRequest.Method]] = [:]
+        router.add(middleware: FallbackMiddleware(methodsByPath: methodsByPath))
+        let allMethods: [HTTPRequest.Method] = [.get, .head, .put, .post, .delete, .patch, .options, .trace]
+        EventsRoute.add(to: router, supervisor: supervisor)
+        metrics.add(to: router, supervisor: supervisor)
         for route in routes {
-            methodsByPath[route.path, default: []] += route.methods
             for method in route.methods {
                 router.on(RouterPath(route.path), method: method) { request, context in
                     let wantsJSON = Reply.wantsJSON(request)
@@ -81,15 +88,12 @@ public enum ControlRoutes {
                 }
             }
         }
+        // The usual other methods get a route of their own (so metrics name
+        // the path); any other method is caught by FallbackMiddleware.
         for (path, methods) in methodsByPath {
-            let allowed = methods.map(\.rawValue).joined(separator: ", ")
             for method in allMethods where !methods.contains(method) {
                 router.on(RouterPath(path), method: method) { request, _ in
-                    var response = Reply.failure(
-                        "ERROR: method \(request.method) not allowed on \(request.uri.path) (allowed: \(allowed))",
-                        status: .methodNotAllowed, json: Reply.wantsJSON(request))
-                    response.headers[.allow] = allowed
-                    return response
+                    Reply.methodNotAllowed(request, allowed: methods)
                 }
             }
         }
@@ -120,9 +124,13 @@ public enum ControlRoutes {
 struct TaskList: Encodable { let tasks: [TaskStatus] }
 struct WorkerList: Encodable { let workers: [WorkerStatus] }
 
-/// Turns the router's "no route" into a one-line error body.
+/// Turns the router's "no route" into a one-line error body: 405 with an
+/// `Allow` header when the path is a route's and only the method is unknown
+/// (`QUERY /list`, say), 404 otherwise.
 struct FallbackMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
+    /// Route templates (`/tasks/:name`) and the methods each takes.
+    let methodsByPath: [String: [HTTPRequest.Method]]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -130,9 +138,23 @@ struct FallbackMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
+            if let methods = methodsByPath.first(where: { Self.matches(template: $0.key, path: request.uri.path) })?.value {
+                return Reply.methodNotAllowed(request, allowed: methods)
+            }
             return Reply.failure(
                 "ERROR: no such route: \(request.method) \(request.uri.path)", status: .notFound,
                 json: Reply.wantsJSON(request))
         }
+    }
+
+    /// Whether `path` (a trailing slash tolerated) fits `template`, whose
+    /// `:name` segments match any one non-empty segment.
+    static func matches(template: String, path: String) -> Bool {
+        var path = Substring(path)
+        if path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
+        let want = template.split(separator: "/", omittingEmptySubsequences: false)
+        let have = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard want.count == have.count else { return false }
+        return zip(want, have).allSatisfy { $0.hasPrefix(":") ? !$1.isEmpty : $0 == $1 }
     }
 }

@@ -53,4 +53,14 @@ struct Reply {
         let plain = message.hasPrefix("ERROR: ") ? String(message.dropFirst(7)) : message
         return Reply(text: message + "\n", json: ["error": plain]).response(json: json, status: status)
     }
+
+    /// 405, naming the methods the path takes (also in `Allow`).
+    static func methodNotAllowed(_ request: Request, allowed methods: [HTTPRequest.Method]) -> Response {
+        let allowed = methods.map(\.rawValue).joined(separator: ", ")
+        var response = failure(
+            "ERROR: method \(request.method) not allowed on \(request.uri.path) (allowed: \(allowed))",
+            status: .methodNotAllowed, json: wantsJSON(request))
+        response.headers[.allow] = allowed
+        return response
+    }
 }

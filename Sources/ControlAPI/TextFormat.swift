@@ -27,6 +27,10 @@ enum TextFormat {
         if let exit = s.lastExit { fields["Last exit"] = exit }
         if s.outputLinesDropped > 0 { fields["Dropped Output Lines"] = "\(s.outputLinesDropped)" }
         if let next = s.nextSpawnAt { fields["Next spawn at"] = time(next) }
+        if let reason = s.backoffReason {
+            let failures = s.quickFailures == 1 ? "1 quick failure" : "\(s.quickFailures) quick failures"
+            fields["Restart backoff"] = "\(failures) in a row, last: \(reason)"
+        }
         return fields.keys.sorted().map { "\($0):\t\(fields[$0]!)\n" }.joined()
     }
 

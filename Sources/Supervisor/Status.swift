@@ -29,6 +29,11 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     /// Output lines of its workers dropped (a log destination too slow) or
     /// lost (a write failed) since the manager started.
     public var outputLinesDropped = 0
+    /// Workers that failed quickly in a row (see `RestartPolicy`).
+    public var quickFailures = 0
+    /// While spawns wait for the restart backoff: why (the last quick
+    /// failure: an exit status or a spawn error). `nextSpawnAt` says until when.
+    public var backoffReason: String?
 
     enum CodingKeys: String, CodingKey {
         case name, running, cardinality
@@ -46,6 +51,8 @@ public struct TaskStatus: Sendable, Equatable, Codable {
         case keepAlivesReceived = "keepalives_received"
         case keepAlivesDropped = "keepalives_dropped"
         case outputLinesDropped = "output_lines_dropped"
+        case quickFailures = "quick_failures"
+        case backoffReason = "backoff_reason"
     }
 }
 
@@ -84,7 +91,7 @@ extension PoolStateMachine {
             if let beat = worker.lastAliveAt, newestBeat.map({ beat > $0 }) ?? true { newestBeat = beat }
         }
         let wait = spawnNotBefore.map { now.instant.duration(to: $0) }
-        return TaskStatus(
+        var status = TaskStatus(
             name: name, running: phase == .running, activeWorkers: active, cardinality: cardinality,
             deadWorkers: deadWorkers, stalledWorkers: stalledWorkers, stoppingWorkers: stopping,
             startedAt: startedAt?.date, lastAliveAt: phase == .running ? (newestBeat ?? startedAt?.date) : nil,
@@ -95,6 +102,9 @@ extension PoolStateMachine {
             keepAlivesDropped: Dictionary(
                 uniqueKeysWithValues: KeepAliveDrop.allCases.filter { $0 != .unknownTask && $0 != .overload }
                     .map { ($0.rawValue, drops[$0] ?? 0) }))
+        status.quickFailures = quickFailures
+        if status.nextSpawnAt != nil, phase == .running { status.backoffReason = lastFailure?.reason }
+        return status
     }
 
     func workerStatuses() -> [WorkerStatus] {

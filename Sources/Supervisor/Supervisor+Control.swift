@@ -35,6 +35,7 @@ extension Supervisor {
         let now = Moment.now()
         let (outcome, actions) = pools[name]!.start(now: now)
         if outcome == .started { logger.notice("task started", metadata: ["task": "\(name)"]) }
+        if outcome == .started { emit(.taskStarted(cardinality: pools[name]!.cardinality), task: name, now: now) }
         perform(actions, task: name, now: now)
         if outcome == .started { saveState() }
         return outcome
@@ -45,6 +46,7 @@ extension Supervisor {
         let now = Moment.now()
         let (outcome, actions) = pools[name]!.stop(now: now)
         if outcome == .stopped { logger.notice("task stopped", metadata: ["task": "\(name)"]) }
+        if outcome == .stopped { emit(.taskStopped, task: name, now: now) }
         perform(actions, task: name, now: now)
         if outcome == .stopped { saveState() }
         return outcome
@@ -61,8 +63,10 @@ extension Supervisor {
         guard setting == "cardinality" else { throw .unknownSetting(setting) }
         let cardinality = try ControlError.parseCardinality(value, max: config.maxCardinality)
         let now = Moment.now()
+        let previous = pools[name]!.cardinality
         let actions = pools[name]!.setCardinality(cardinality, now: now)
         logger.notice("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])
+        emit(.cardinalityChanged(from: previous, to: cardinality), task: name, now: now)
         perform(actions, task: name, now: now)
         saveState()
     }

@@ -136,5 +136,6 @@ extension Supervisor {
         }
         timer?.cancel()
         logger.info("every worker stopped")
+        events.finishAll()
     }
 }

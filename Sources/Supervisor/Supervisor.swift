@@ -1,4 +1,5 @@
 import CShims
+import CoreMetrics
 import Foundation
 import HeapModule
 import KeepAlive
@@ -51,13 +52,20 @@ public actor Supervisor {
     public private(set) var orphansReaped = 0
     /// Received messages that name no task, by reason.
     var unattributedDrops: [KeepAliveDrop: Int] = [:]
+    /// Lifecycle events for subscribers, and the metrics they move (Events/).
+    public nonisolated let events: EventBus
+    let metrics: SupervisorMetrics
+    var backoffReported: [String: ContinuousClock.Instant] = [:]
 
     /// Keeps run-time changes (started, stopped, cardinality) in the state file.
     let stateWriter: StateWriter?
     /// The state restored at start, if any (see `restore`).
     var restored: RuntimeState?
 
-    public init(config: ManagerConfig, spawner: Spawner, logger: Logger, stateWriter: StateWriter? = nil) {
+    public init(
+        config: ManagerConfig, spawner: Spawner, logger: Logger, stateWriter: StateWriter? = nil,
+        metrics factory: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
         self.config = config
         self.stateWriter = stateWriter
         self.logger = logger
@@ -65,6 +73,9 @@ public actor Supervisor {
         self.spawns = SpawnQueue(spawner: spawner)
         loop.execute { LatencySensitiveThread.enter() }
         self.taskNames = config.tasks.map(\.name).sorted()
+        let metrics = SupervisorMetrics(taskNames: taskNames, factory: factory)
+        self.metrics = metrics
+        self.events = EventBus(onLoss: { metrics.eventsLost($0) })
         self.pools = Dictionary(uniqueKeysWithValues: config.tasks.map { ($0.name, PoolStateMachine(spec: $0)) })
     }
 
@@ -88,6 +99,7 @@ public actor Supervisor {
             }
         }
         if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), at: deadline) }
+        noteBackoff(task: task, now: now)
     }
 
     /// A spawn asked for by `.spawn` has happened (or failed).
@@ -101,6 +113,7 @@ public actor Supervisor {
             // waiting for its SIGKILL under this number is empty now.
             lingeringGroups[pid] = nil
             logSpawned(task: task, pid: pid)
+            emit(.workerSpawned(pid: pid), task: task, now: at)
             let follow = pools[task]?.spawned(pid: pid, now: at) ?? []
             if let stall = pools[task]?.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
             perform(follow, task: task, now: .now())
@@ -109,6 +122,7 @@ public actor Supervisor {
         case .failed(let message, let abandoned):
             logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
             let now = Moment.now()
+            emit(.spawnFailed(error: message), task: task, now: now)
             let held = pools[task]?.spawnNotBefore
             let follow = pools[task]?.spawnFailed(message: message, abandoned: abandoned, now: now) ?? []
             noteSpawnDelay(task: task, before: held, now: now)
@@ -122,6 +136,7 @@ public actor Supervisor {
             // The worker left its process group: signal it alone.
             _ = kill(pid, signal.number)
         }
+        noteSignal(signal, to: pid, task: task)
     }
 
     // MARK: reaping
@@ -171,6 +186,7 @@ public actor Supervisor {
         let held = pools[task]?.spawnNotBefore
         logExit(task: task, pid: pid, status: exit, record: record)
         cleanUpGroup(pid, stateBefore: before, now: now)
+        noteExit(pid: pid, status: exit, task: task, now: now)
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
             noteSpawnDelay(task: task, before: held, now: now)
             perform(actions, task: task, now: now)
@@ -228,6 +244,7 @@ public actor Supervisor {
         case .stalled(let actions):
             let silence = now.instant - (pools[task]?.workers[pid]?.lastAliveInstant ?? pools[task]?.workers[pid]?.startedAt.instant ?? now.instant)
             logStalled(task: task, pid: pid, silence: silence)
+            emit(.workerStalled(pid: pid, silenceMS: Int(silence.milliseconds)), task: task, now: now)
             return actions
         case .gone, nil:
             return nil

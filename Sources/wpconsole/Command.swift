@@ -15,6 +15,8 @@ enum Command: Equatable, Sendable {
     case set(task: String, setting: Setting, value: Int)
     /// `lw|listworkers TASK`
     case listWorkers(task: String)
+    /// `watch [TASK]`
+    case watch(task: String?)
     /// `help|h [COMMAND]`
     case help(topic: CommandName?)
     /// `quit|exit`
@@ -29,7 +31,7 @@ enum Setting: String, Equatable, Sendable, CaseIterable {
 /// The commands by name: every spelling (the Go console's aliases), usage and
 /// a one-line summary. The parser, the completer and `help` all read this.
 enum CommandName: String, CaseIterable, Sendable {
-    case open, list, status, start, stop, set, listWorkers, help, quit
+    case open, list, status, start, stop, set, listWorkers, watch, help, quit
 
     /// Every spelling that names this command, the usual one first.
     var spellings: [String] {
@@ -41,6 +43,7 @@ enum CommandName: String, CaseIterable, Sendable {
         case .stop: ["stop"]
         case .set: ["set"]
         case .listWorkers: ["lw", "listworkers"]
+        case .watch: ["watch"]
         case .help: ["help", "h"]
         case .quit: ["quit", "exit"]
         }
@@ -51,7 +54,7 @@ enum CommandName: String, CaseIterable, Sendable {
         switch self {
         case .open: "HOST[:PORT][,HOST[:PORT]...]"
         case .list, .quit: ""
-        case .status, .stop: "[TASK]"
+        case .status, .stop, .watch: "[TASK]"
         case .start, .listWorkers: "TASK"
         case .set: "TASK cardinality N"
         case .help: "[COMMAND]"
@@ -72,6 +75,7 @@ enum CommandName: String, CaseIterable, Sendable {
         case .stop: "stop every task, or TASK"
         case .set: "change the number of workers of TASK"
         case .listWorkers: "list the workers of TASK"
+        case .watch: "follow the lifecycle events of every task, or of TASK, until Ctrl-C"
         case .help: "show this help, or the help of COMMAND"
         case .quit: "leave the console (so does Ctrl-D)"
         }

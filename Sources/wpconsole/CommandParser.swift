@@ -52,6 +52,9 @@ enum CommandParser {
             guard let task = values.first else { throw line.missing("TASK") }
             try line.atMost(1)
             return .listWorkers(task: task)
+        case .watch:
+            try line.atMost(1)
+            return .watch(task: values.first)
         case .set:
             return try parseSet(line)
         case .help:

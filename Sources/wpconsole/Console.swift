@@ -55,6 +55,8 @@ actor Console {
             return .ok
         case .open(let addresses):
             return await open(addresses)
+        case .watch(let task):
+            return await watch(task)
         default:
             guard let request = command.request else { return .ok }
             let outcomes = await send(request, to: hosts)
@@ -123,6 +125,42 @@ actor Console {
                 return ReplyFormatter.lines(outcome, from: host, prefixed: true)
             }
         }
+    }
+
+    // MARK: watch
+
+    /// Follows the event stream of every manager, one line per event, until
+    /// Ctrl-C (the normal end: `.ok`) or until no stream is left. A manager
+    /// that refuses, cannot be reached or ends its stream is said so at once.
+    private func watch(_ task: String?) async -> Result {
+        let path = Command.eventsPath(task: task)
+        let (client, output, fleet, hosts) = (self.client, self.output, isFleet, self.hosts)
+        let what = task.map { "events of \($0)" } ?? "events of every task"
+        output.write([.err("watching \(what) (Ctrl-C to stop)")])
+        let allInterrupted = await withTaskGroup(of: Bool.self) { group in
+            for host in hosts {
+                group.addTask {
+                    let prefix = fleet ? "\(host): " : ""
+                    let outcome = await client.follow(path, from: host) { data in
+                        output.write([.out(prefix + EventLine.format(data))])
+                    }
+                    switch outcome {
+                    case .interrupted:
+                        return true
+                    case .ended:
+                        output.write([.err(prefix + "error: the manager ended the event stream")])
+                    case .refused(let reply):
+                        output.write(ReplyFormatter.lines(reply, from: host, prefixed: fleet))
+                    case .unreachable(let reason):
+                        output.write([.err(prefix + ReplyFormatter.unreachable(host, reason, prefixed: fleet))])
+                    }
+                    return false
+                }
+            }
+            return await group.allSatisfy { $0 }
+        }
+        if allInterrupted { output.write([.err("stopped watching")]) }
+        return allInterrupted ? .ok : .failed
     }
 
     // MARK: requests

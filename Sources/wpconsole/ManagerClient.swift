@@ -16,9 +16,9 @@ struct ManagerClient: Sendable {
     /// Bodies are text; anything larger than this is not a manager's reply.
     static let maximumBodySize = 16 << 20
 
-    private let http: HTTPClient
+    let http: HTTPClient
     /// Sent as `Authorization: Bearer TOKEN` to every manager, if set.
-    private let token: String?
+    let token: String?
 
     init(token: String? = nil) {
         self.token = token

@@ -32,9 +32,14 @@ extension Command {
             return ManagerRequest(method: .get, path: "/tasks\(Self.segment(task))/set/\(setting.rawValue)/\(value)")
         case .listWorkers(let task):
             return ManagerRequest(method: .get, path: "/tasks\(Self.segment(task))/list")
-        case .help, .quit:
+        case .help, .quit, .watch:
             return nil
         }
+    }
+
+    /// The event stream `watch` follows: every task's, or one task's.
+    static func eventsPath(task: String?) -> String {
+        "/events" + (task.map { "?task=" + percentEncoded($0) } ?? "")
     }
 
     /// `/NAME` percent-encoded, or nothing for no task.

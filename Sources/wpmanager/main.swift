@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import KeepAlive
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Supervisor
 import Synchronization
@@ -109,12 +110,16 @@ struct WPManager: AsyncParsableCommand {
         let spawner = try Spawner(
             output: output,
             environment: [KeepAliveEnvironment.endpoint: keepAlives.inboundEndpoint, LeftoverWorkers.variable: state.path])
-        let supervisor = Supervisor(config: config, spawner: spawner, logger: logger, stateWriter: state.writer)
+        // Metrics go to this registry only (no global MetricsSystem): the
+        // supervisor and the HTTP layer get its factory, /metrics shows it.
+        let metrics = MetricsEndpoint(registry: PrometheusCollectorRegistry())
+        let supervisor = Supervisor(
+            config: config, spawner: spawner, logger: logger, stateWriter: state.writer, metrics: metrics.factory)
         if let restored = state.restored {
             for warning in await supervisor.restore(restored) { logger.warning("\(warning)") }
         }
         let protection = HTTPProtection(token: config.token, timeout: .milliseconds(config.httpTimeoutMS))
-        let router = ControlRoutes.router(for: supervisor, protection: protection)
+        let router = ControlRoutes.router(for: supervisor, metrics: metrics, protection: protection)
         let app = Application(
             router: router, server: protection.server,
             configuration: .init(address: .hostname(config.listen, port: config.port), serverName: nil),

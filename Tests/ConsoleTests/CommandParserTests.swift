@@ -30,6 +30,8 @@ import Testing
         ("lw Task1", .listWorkers(task: "Task1")), ("listworkers Task1", .listWorkers(task: "Task1")),
         ("help", .help(topic: nil)), ("h", .help(topic: nil)), ("help set", .help(topic: .set)),
         ("h lw", .help(topic: .listWorkers)),
+        ("watch", .watch(task: nil)), ("watch Task1", .watch(task: "Task1")), ("WATCH Task1", .watch(task: "Task1")),
+        ("help watch", .help(topic: .watch)),
         ("quit", .quit), ("exit", .quit),
         ("open localhost:8010", .open([localhost])), ("connect localhost", .open([localhost])),
     ])
@@ -107,6 +109,8 @@ import Testing
         #expect(Self.error("start A B") == #"start: unexpected "B" (usage: start TASK)"#)
         #expect(Self.error("stop A B C") == #"stop: unexpected "B" "C" (usage: stop [TASK])"#)
         #expect(Self.error("lw A B") == #"lw: unexpected "B" (usage: lw|listworkers TASK)"#)
+        #expect(Self.error("watch A B") == #"watch: unexpected "B" (usage: watch [TASK])"#)
+        #expect(Self.error("wacth") == #"unknown command "wacth" (did you mean "watch"?)"#)
         #expect(Self.error("set A cardinality 3 4") == #"set: unexpected "4" (usage: set TASK cardinality N)"#)
         #expect(Self.error("quit now") == #"quit: unexpected "now" (usage: quit|exit)"#)
         #expect(Self.error("help set start") == #"help: unexpected "start" (usage: help|h [COMMAND])"#)

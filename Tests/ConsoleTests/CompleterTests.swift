@@ -16,7 +16,7 @@ import Testing
         #expect(completer.candidates(before: "", word: "x").isEmpty)
     }
 
-    @Test(arguments: ["status ", "st ", "start ", "stop ", "lw ", "listworkers ", "set ", "  status\t "])
+    @Test(arguments: ["status ", "st ", "start ", "stop ", "lw ", "listworkers ", "set ", "watch ", "  status\t "])
     func taskNamesAfterCommandsThatTakeOne(before: String) {
         #expect(completer.candidates(before: before, word: "") == ["Alpha", "Batch", "Beta", "alpine"])
         #expect(completer.candidates(before: before, word: "B") == ["Batch", "Beta"])

@@ -18,7 +18,8 @@ extension IntegrationSuite {
         (.put, "/tasks/Work/stop"), (.post, "/tasks/Work/stop"), (.get, "/tasks/Work/start"), (.put, "/tasks/Work/start"),
         (.post, "/tasks/Work/start"), (.get, "/tasks/Work/list"), (.get, "/tasks/Work/set/cardinality/3"),
         (.put, "/tasks/Work/set/cardinality/3"), (.post, "/tasks/Work/set/cardinality/3"), (.get, "/nope"),
-        (.patch, "/list"), (.head, "/list"), (.options, "/tasks"), (.get, "/"),
+        (.patch, "/list"), (.head, "/list"), (.options, "/tasks"), (.get, "/"), (.get, "/metrics"), (.get, "/events"),
+        (.get, "/events?task=Work"),
     ]
 
     @Test func everyRouteAnswers401WithoutTheRightToken() async throws {
@@ -65,6 +66,7 @@ extension IntegrationSuite {
             #expect(try await m.get("/tasks/Work").status == 200)
             #expect(try await m.get("/nope").status == 404)
             #expect(try await m.request(.patch, "/list").status == 405)
+            #expect(try await m.get("/metrics").body.contains("# TYPE"))
             let lower = try await m.request(.get, "/list", headers: [.authorization: "bearer \(Self.token)"])
             #expect(lower.status == 200, "the scheme is case-insensitive")
             #expect(try await m.get("/tasks/Work/set/cardinality/2").status == 200)

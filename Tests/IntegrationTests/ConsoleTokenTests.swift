@@ -41,5 +41,37 @@ extension IntegrationSuite {
             #expect(run.stderr.contains("WPM_TOKEN: must be"), "\(run.stderr)")
         }
     }
+
+    @Test func watchSendsTheTokenToo() async throws {
+        let ws = try Workspace()
+        try await withManager(ws, config: AccessTokenTests.config(ws)) { m in
+            let host = "-host=\(m.host):\(m.port)"
+            let refused = try await runConsole([host, "watch", "Work"], workspace: ws)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("HTTP 401: ERROR: this manager needs a token"), "\(refused.stderr)")
+
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: consoleBinary)
+            process.arguments = [host, "-token=\(AccessTokenTests.token)", "watch", "Work"]
+            process.environment = consoleEnvironment(ws)
+            let output = OutputBuffer()
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            process.standardInput = FileHandle.nullDevice
+            pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            m.token = AccessTokenTests.token
+            let shown = try await eventually {
+                _ = try await m.get("/tasks/Work/set/cardinality/2")
+                return output.text.contains("Work: cardinality")
+            }
+            #expect(shown, "\(output.text)")
+            #expect(!output.text.contains("401"))
+            kill(process.processIdentifier, SIGINT)
+            #expect(await eventually { !process.isRunning })
+        }
+    }
 }
 }

@@ -99,6 +99,12 @@ enum ProcessTable {
         pids().filter { self.parent($0) == parent }
     }
 
+    /// The command line, arguments separated by spaces.
+    static func command(_ pid: pid_t) -> String {
+        let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+        return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+    }
+
     static func isAlive(_ pid: pid_t) -> Bool {
         kill(pid, 0) == 0 && state(pid) != "Z"
     }
@@ -138,13 +144,14 @@ final class Manager: @unchecked Sendable {
     var token: String?
 
     /// Starts `wpmanager -conf=CONFIG` and waits until its HTTP API listens.
+    /// `wrapper` runs it through another command (`unshare ...`, say).
     init(
         _ workspace: Workspace, config: String, arguments: [String]? = nil, environment extra: [String: String] = [:],
-        waitForHTTP: Bool = true
+        waitForHTTP: Bool = true, wrapper: [String] = []
     ) throws {
         self.workspace = workspace
-        process.executableURL = URL(fileURLWithPath: managerBinary)
-        process.arguments = arguments ?? ["-conf=\(config)"]
+        process.executableURL = URL(fileURLWithPath: wrapper.first ?? managerBinary)
+        process.arguments = wrapper.dropFirst() + (wrapper.isEmpty ? [] : [managerBinary]) + (arguments ?? ["-conf=\(config)"])
         var environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         environment["WPMTEST_TAG"] = workspace.tag
         process.environment = environment

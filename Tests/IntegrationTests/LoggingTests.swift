@@ -82,7 +82,6 @@ extension IntegrationSuite {
 
         @Test func levelsByFlagInEverySpelling() async throws {
             let ws = try Workspace()
-            let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {}}"#)
             let cases: [([String], Set<String>)] = [
                 (["-json"], ["notice"]),
                 (["--json", "--verbose"], ["notice", "info"]),
@@ -91,6 +90,9 @@ extension IntegrationSuite {
                 (["-json", "--debug"], ["notice", "info", "debug"]),
             ]
             for (flags, expected) in cases {
+                // A config (and so a state file) of its own: the task stopped
+                // below would stay stopped in the next run.
+                let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {}}"#)
                 try await withManager(ws, config: config, arguments: ["-conf", config] + flags) { m in
                     let pid = try await m.waitForWorkers("Work", count: 1)[0]
                     _ = try await m.request(.delete, "/tasks/Work")
@@ -104,6 +106,7 @@ extension IntegrationSuite {
                 }
             }
             // Without --json: text lines.
+            let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {}}"#)
             try await withManager(ws, config: config) { m in
                 #expect(m.stderr.lines.contains { $0.contains(" notice wpmanager: ") && $0.contains("HTTP control API listening on") })
                 #expect(!m.stderr.text.contains("{\"time\""))

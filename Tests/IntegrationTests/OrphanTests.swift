@@ -38,3 +38,68 @@ extension IntegrationSuite {
     }
 }
 }
+
+/// In a container the manager is PID 1: every orphan in the container is
+/// its child. It reaps them all and still tells its workers' exits apart.
+extension IntegrationSuite {
+@Suite struct PIDOneTests {
+    static let unshare = ["/usr/bin/unshare", "--fork", "--pid", "--mount-proc", "--kill-child=SIGKILL"]
+
+    /// The pid of a process in its own (innermost) PID namespace.
+    static func namespacePid(_ pid: pid_t) -> pid_t? {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("NSpid:") } ?? ""
+        return line.split(whereSeparator: \.isWhitespace).last.flatMap { pid_t($0) }
+    }
+
+    @Test func asPIDOneItReapsEveryOrphanAndCountsOnlyItsWorkers() async throws {
+        // A new PID namespace needs privilege (root here, as in CI).
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: Self.unshare[0])
+        probe.arguments = Array(Self.unshare.dropFirst()) + ["/bin/true"]
+        try probe.run()
+        probe.waitUntilExit()
+        try #require(probe.terminationStatus == 0, "unshare --pid is not allowed here: this test needs root")
+
+        let ws = try Workspace()
+        let marker = ws.path + "/orphan.pid"
+        let script = """
+            #!/bin/sh
+            [ -e \(marker) ] || setsid sh -c 'echo $$ > \(marker).tmp; mv \(marker).tmp \(marker); exec sleep 3' &
+            exec sleep 1000
+            """
+        let config = ws.standardConfig(tasks: ["Parent": script], autotasks: #"{"Parent": {}}"#)
+        let m = try Manager(ws, config: config, wrapper: Self.unshare)
+        try await m.waitUntilListening()
+        // The manager is unshare's child, PID 1 inside.
+        let manager = try #require(ProcessTable.children(of: m.pid).first)
+        do {
+            #expect(m.stderr.text.contains("subreaper") == false)
+            // The API speaks the namespace's pids: find the worker's pid out here.
+            let inside = try await m.waitForWorkers("Parent", count: 1)[0]
+            let worker = try #require(ProcessTable.children(of: manager).first { Self.namespacePid($0) == inside })
+            #expect(await eventually { FileManager.default.fileExists(atPath: marker) })
+            // The pid in the file is the namespace's; find the orphan by its command line instead.
+            let orphan = try #require(
+                await eventually { ProcessTable.children(of: worker).contains { ProcessTable.command($0).hasPrefix("sleep 3") } }
+                    ? ProcessTable.children(of: worker).first { ProcessTable.command($0).hasPrefix("sleep 3") } : nil)
+            kill(worker, SIGKILL)
+            #expect(await eventually { ProcessTable.parent(orphan) == manager })
+            #expect(await eventually { (try? await m.workerPids("Parent").filter { $0 != inside }.count) == 1 })
+            #expect(await eventually(timeout: .seconds(30)) { !ProcessTable.isAlive(orphan) })
+            #expect(await eventually { ProcessTable.children(of: manager).allSatisfy { ProcessTable.state($0) != "Z" } })
+            let status = try await m.status("Parent")
+            #expect(status["Dead Workers"] == "1")
+            #expect(status["Active Workers"] == "1 / 1")
+        } catch {
+            kill(manager, SIGTERM)
+            _ = try? await m.waitForExit()
+            throw error
+        }
+        // Stopped like any manager (unshare passes on its exit status).
+        kill(manager, SIGTERM)
+        #expect(try await m.waitForExit() == 0)
+        try await m.finish()
+    }
+}
+}

@@ -133,6 +133,22 @@ final class TaskDirectory {
         #expect(config.warnings == ["config test.json: unknown key \"autotasks.Work.autostart\" ignored"])
     }
 
+    @Test func restartPolicyGlobalAndPerTask() throws {
+        let dir = try TaskDirectory(files: ["WorkTask.sh", "OtherTask.sh"])
+        let config = try dir.parse(
+            """
+            {"path": "\(dir.path)", "filesuffix": "Task.sh", "min_uptime": 2000, "backoff_initial": 500,
+             "autotasks": {"Work": {"backoff_max": 8000, "min_uptime": 0}}}
+            """)
+        #expect(config.restart == RestartPolicy(minUptimeMS: 2000, initialBackoffMS: 500, maxBackoffMS: 60_000))
+        let work = try #require(config.tasks.first { $0.name == "Work" })
+        let other = try #require(config.tasks.first { $0.name == "Other" })
+        #expect(work.restart == RestartPolicy(minUptimeMS: 0, initialBackoffMS: 500, maxBackoffMS: 8000))
+        #expect(other.restart == config.restart)
+        let defaults = try dir.parse(#"{"path": "\#(dir.path)"}"#)
+        #expect(defaults.restart == RestartPolicy(minUptimeMS: 1000, initialBackoffMS: 1000, maxBackoffMS: 60_000))
+    }
+
     /// Every key tried with a wrong type or an impossible value: refused,
     /// naming the key.
     @Test(arguments: [
@@ -181,6 +197,13 @@ final class TaskDirectory {
         (#""log_dir": "/tmp", "log_max_size": 1.5"#, "log_max_size", "got a number"),
         (#""log_dir": "/tmp", "log_backups": -1"#, "log_backups", "from 0 to 1000, got -1"),
         (#""log_dir": "/tmp", "log_backups": 1001"#, "log_backups", "got 1001"),
+        (#""min_uptime": -1"#, "min_uptime", "got -1"),
+        (#""backoff_initial": 0"#, "backoff_initial", "must be a positive whole number of milliseconds, got 0"),
+        (#""backoff_max": "1m""#, "backoff_max", "got a string"),
+        (#""backoff_initial": 5000, "backoff_max": 1000"#, "backoff_max", "backoff_max (1000) must be at least backoff_initial (5000)"),
+        (#""backoff_initial": 90000"#, "backoff_initial", "backoff_max (60000) must be at least backoff_initial (90000)"),
+        (#""autotasks": {"Good": {"backoff_max": 0}}"#, "autotasks.Good.backoff_max", "got 0"),
+        (#""autotasks": {"Good": {"min_uptime": 1.5}}"#, "autotasks.Good.min_uptime", "got a number"),
         (#""state_file": 5"#, "state_file", "must be a string"),
         (#""state_file": """#, "state_file", "must not be empty"),
         (#""state_file": "/nonexistent/wpm/state.json""#, "state_file", #"its directory "/nonexistent/wpm" does not exist"#),

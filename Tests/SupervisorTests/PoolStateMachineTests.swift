@@ -11,8 +11,11 @@ import KeepAlive
     let origin = Moment.now()
     func t(_ seconds: Double) -> Moment { origin.advanced(by: .milliseconds(Int(seconds * 1000))) }
 
+    /// No jitter: the restart backoff is exactly 1 s, 2 s, 4 s ... (60 s at most).
     func pool(cardinality: Int = 2, grace: Int = 500) -> PoolStateMachine {
-        PoolStateMachine(spec: TaskSpec(name: "T", command: "/bin/true", cardinality: cardinality, gracePeriodMS: grace))
+        PoolStateMachine(
+            spec: TaskSpec(name: "T", command: "/bin/true", cardinality: cardinality, gracePeriodMS: grace),
+            jitter: .fixed(0.5))
     }
 
     /// A running pool with workers 101... spawned at `at`.
@@ -221,11 +224,98 @@ import KeepAlive
         #expect(p.lastExit?.status == .exited(code: 1))
     }
 
-    @Test func exitOfAYoungWorkerIsReplacedNoFasterThanOnceASecond() {
+    @Test func aQuickExitWaitsForTheBackoff() {
         var p = running(1, at: 0)
         #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(0.2)) == [])
-        #expect(p.nextDeadline == t(1).instant)
-        #expect(p.tick(now: t(1)) == [.spawn(count: 1)])
+        #expect(p.nextDeadline == t(1.2).instant)
+        #expect(p.status(now: t(0.2)).backoffReason == "exit status 0")
+        #expect(p.tick(now: t(1.1)) == [])
+        #expect(p.tick(now: t(1.2)) == [.spawn(count: 1)])
+    }
+
+    // MARK: restart backoff
+
+    /// Quick failures in a row double the wait (1, 2, 4 ... s), whatever
+    /// failed: an exit or a spawn.
+    @Test func quickFailuresInARowDoubleTheWaitUpToTheCap() throws {
+        var p = running(1, at: 0)
+        var now = 0.5
+        func wait() throws -> Double {
+            Double(t(now).instant.duration(to: try #require(p.nextDeadline)).milliseconds) / 1000
+        }
+        _ = p.exited(pid: 101, status: .exited(code: 1), now: t(now))
+        var waits = [try wait()]
+        for round in 1..<9 {
+            now += waits.last!
+            #expect(p.tick(now: t(now)) == [.spawn(count: 1)])
+            if round % 3 == 0 {
+                _ = p.spawnFailed(message: "cannot start /x: Permission denied", now: t(now))
+            } else {
+                let pid = pid_t(200 + round)
+                _ = p.spawned(pid: pid, now: t(now))
+                now += 0.1
+                _ = p.exited(pid: pid, status: .exited(code: 1), now: t(now))
+            }
+            waits.append(try wait())
+        }
+        #expect(waits == [1, 2, 4, 8, 16, 32, 60, 60, 60])
+        #expect(p.quickFailures == 9)
+        #expect(p.status(now: t(now)).backoffReason == "exit status 1")
+    }
+
+    @Test func aWorkerThatOutlivesMinUptimeIsReplacedAtOnceAndResetsTheCount() {
+        var p = running(1, at: 0)
+        _ = p.exited(pid: 101, status: .exited(code: 1), now: t(0.1))
+        _ = p.tick(now: t(1.1))
+        _ = p.spawned(pid: 102, now: t(1.1))
+        #expect(p.quickFailures == 1)
+        // Lived 5 s: not a failure, replaced at once.
+        #expect(p.exited(pid: 102, status: .exited(code: 1), now: t(6.1)) == [.spawn(count: 1)])
+        #expect(p.quickFailures == 0)
+        #expect(p.status(now: t(6.1)).backoffReason == nil)
+    }
+
+    @Test func aStableRunOfAnotherWorkerStartsTheCountOver() {
+        var p = running(2, at: 0)
+        _ = p.exited(pid: 101, status: .exited(code: 1), now: t(0.1))
+        _ = p.tick(now: t(1.1))
+        _ = p.spawned(pid: 103, now: t(1.1))
+        _ = p.exited(pid: 103, status: .exited(code: 1), now: t(1.2))
+        #expect(p.quickFailures == 2)
+        _ = p.tick(now: t(3.2))
+        _ = p.spawned(pid: 104, now: t(3.2))
+        // 104 has run 1 s (min_uptime) since the last failure: stable.
+        _ = p.exited(pid: 102, status: .exited(code: 1), now: t(4.3))  // 102 is old, so this is no quick failure either
+        #expect(p.quickFailures == 0)
+        _ = p.tick(now: t(4.3))
+        _ = p.spawned(pid: 105, now: t(4.3))
+        _ = p.exited(pid: 105, status: .signaled(signal: SIGSEGV, coreDumped: false), now: t(4.4))
+        #expect(p.quickFailures == 1)
+        #expect(p.nextDeadline == t(5.4).instant)
+    }
+
+    @Test func aStopAndStartForgetsTheFailures() {
+        var p = running(1, at: 0)
+        _ = p.exited(pid: 101, status: .exited(code: 1), now: t(0.1))
+        _ = p.stop(now: t(0.2))
+        #expect(p.start(now: t(0.3)).1 == [.spawn(count: 1)])
+        #expect(p.quickFailures == 0)
+    }
+
+    @Test func jitterStaysWithinTwentyPercentAndUnderTheCap() {
+        let policy = RestartPolicy(minUptimeMS: 1000, initialBackoffMS: 1000, maxBackoffMS: 60_000)
+        var source = JitterSource(seed: 42)
+        var seen: Set<Int64> = []
+        for failures in 1...12 {
+            let nominal = min(60_000.0, 1000.0 * Double(1 << (failures - 1)))
+            for _ in 0..<50 {
+                let ms = Double(policy.delay(afterFailures: failures, unit: source.unit()).milliseconds)
+                #expect(ms >= nominal * 0.8 - 1 && ms <= min(nominal * 1.2, 60_000) + 1)
+                seen.insert(Int64(ms))
+            }
+        }
+        // It does vary.
+        #expect(seen.count > 100)
     }
 
     @Test func exitOfATerminatingWorkerIsNotReplaced() {
@@ -279,9 +369,9 @@ import KeepAlive
 
     @Test func tickOfARunningPoolRefillsIt() {
         var p = running(2)
-        _ = p.exited(pid: 101, status: .exited(code: 0), now: t(0.5))  // young: held until t(1)
-        #expect(p.tick(now: t(0.9)) == [])
-        #expect(p.tick(now: t(1.0)) == [.spawn(count: 1)])
+        _ = p.exited(pid: 101, status: .exited(code: 0), now: t(0.5))  // young: held until t(1.5)
+        #expect(p.tick(now: t(1.4)) == [])
+        #expect(p.tick(now: t(1.5)) == [.spawn(count: 1)])
     }
 
     // MARK: killAll, keptAlive

@@ -5,9 +5,11 @@ import Foundation
 public enum ConfigLoader {
     static let topKeys: Set<String> = Set([
         "port", "listen", "keepalives", "force_timeout", "max_cardinality", "path", "filesuffix", "autotasks",
-    ]).union(Reader.workerLogKeys).union(Reader.stateKeys).union(Reader.securityKeys)
+    ]).union(Reader.workerLogKeys).union(Reader.stateKeys).union(Reader.restartKeys).union(Reader.securityKeys)
     static let keepAliveKeys: Set<String> = ["host", "inbound_port", "internal_port", "stall_timeout", "grace_period"]
-    static let autotaskKeys: Set<String> = ["cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period"]
+    static let autotaskKeys: Set<String> = Set([
+        "cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period",
+    ]).union(Reader.restartKeys)
 
     /// Loads and validates `file`.
     public static func load(file: String) throws(ConfigError) -> ManagerConfig {
@@ -148,7 +150,9 @@ struct Reader {
         config.path = path
         config.fileSuffix = try string(top["filesuffix"], "filesuffix") ?? ""
 
+        config.restart = try restartPolicy(top, prefix: "", base: config.restart)
         var tasks = try discover(path: path, suffix: config.fileSuffix, defaults: config.keepalives)
+        for index in tasks.indices { tasks[index].restart = config.restart }
         if let autotasks = try object(top["autotasks"], "autotasks") {
             for name in autotasks.keys.sorted() {
                 let key = "autotasks.\(name)"
@@ -204,6 +208,7 @@ struct Reader {
         task.gracePeriodMS =
             try integer(entry["grace_period"], "\(key).grace_period", in: 1...Int(Int32.max), what: Reader.positiveMS)
             ?? task.gracePeriodMS
+        task.restart = try restartPolicy(entry, prefix: "\(key).", base: task.restart)
     }
 
     /// Every regular file (or link to one) directly in `path` whose name ends

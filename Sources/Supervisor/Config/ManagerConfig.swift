@@ -26,6 +26,8 @@ public struct ManagerConfig: Sendable, Equatable {
     public var tasks: [TaskSpec]
     /// Per-task worker log files (`log_dir`), if configured.
     public var workerLogs: WorkerLogConfig?
+    /// The restart policy of every task without one of its own.
+    public var restart = RestartPolicy()
     /// Where run-time changes are kept across restarts (`state_file`; by
     /// default `NAME.state.json` beside `NAME.json`).
     public var stateFile: String = "wpmanager.state.json"
@@ -80,13 +82,15 @@ public struct TaskSpec: Sendable, Equatable {
     public var autostart: Bool
     public var stallTimeoutMS: Int
     public var gracePeriodMS: Int
+    public var restart: RestartPolicy
 
     public init(
         name: String, command: String, args: [String] = [], cardinality: Int = 1,
         captureOutput: Bool = false, autostart: Bool = false,
         stallTimeoutMS: Int = ManagerConfig.defaultStallTimeoutMS,
-        gracePeriodMS: Int = ManagerConfig.defaultGracePeriodMS
+        gracePeriodMS: Int = ManagerConfig.defaultGracePeriodMS, restart: RestartPolicy = RestartPolicy()
     ) {
+        self.restart = restart
         self.name = name
         self.command = command
         self.args = args

@@ -13,23 +13,30 @@ extension Supervisor {
                 let task = message.taskName
                 guard pools[task] != nil else {
                     unattributedDrops[.unknownTask, default: 0] += 1
+                    noteDrop(task: nil, reason: .unknownTask)
                     continue
                 }
                 switch owners[message.pid] {
                 case task:
-                    if pools[task]?.keptAlive(message, now: now) == true {
+                    let first = pools[task]?.keptAlive(message, now: now) == true
+                    if first {
                         logFirstKeepAlive(task: task, pid: message.pid)
                     }
+                    noteKeepAlive(task: task, pid: message.pid, first: first, now: now)
                 case nil:
                     pools[task]!.dropped(.unknownPid)
+                    noteDrop(task: task, reason: .unknownPid)
                 default:
                     pools[task]!.dropped(.wrongTask)
+                    noteDrop(task: task, reason: .wrongTask)
                 }
             case .failure(let reason):
                 if let topic = item.topic, pools[topic] != nil {
                     pools[topic]!.dropped(reason)
+                    noteDrop(task: topic, reason: reason)
                 } else {
                     unattributedDrops[reason == .wrongTask ? .unknownTask : reason, default: 0] += 1
+                    noteDrop(task: nil, reason: reason == .wrongTask ? .unknownTask : reason)
                 }
             }
         }

@@ -13,10 +13,6 @@ public struct PoolStateMachine: Sendable {
         case running
     }
 
-    /// No new worker of a task sooner than this after its last spawn when the
-    /// last one failed to start or died younger than this.
-    public static let respawnInterval: Duration = .seconds(1)
-
     public private(set) var spec: TaskSpec
     public private(set) var phase: Phase = .stopped
     public private(set) var cardinality: Int
@@ -39,19 +35,23 @@ public struct PoolStateMachine: Sendable {
     public private(set) var drops: [KeepAliveDrop: Int] = [:]
     public private(set) var lastSpawnError: (message: String, at: Date)?
     public private(set) var lastExit: (status: ExitStatus, at: Date)?
-    /// No spawn before this instant (set after a failed spawn or a quick death).
+    /// No spawn before this instant (the restart backoff, after a quick failure).
     public private(set) var spawnNotBefore: ContinuousClock.Instant?
+    /// Quick failures in a row (see `RestartPolicy`), and the last one's cause.
+    public private(set) var quickFailures = 0
+    public private(set) var lastFailure: (reason: String, at: ContinuousClock.Instant)?
+    private var jitter: JitterSource
     /// Spawns asked for with `.spawn` and not reported yet (`spawned`,
     /// `spawnFailed`, `spawnsCancelled`): they count toward the cardinality.
     public private(set) var spawnsInFlight = 0
 
-    private var lastSpawnAt: ContinuousClock.Instant?
     private var run: UInt64 = 0
     private var sequence: UInt64 = 0
 
-    public init(spec: TaskSpec) {
+    public init(spec: TaskSpec, jitter: JitterSource = JitterSource()) {
         self.spec = spec
         self.cardinality = spec.cardinality
+        self.jitter = jitter
     }
 
     public var name: String { spec.name }
@@ -82,6 +82,8 @@ public struct PoolStateMachine: Sendable {
             drops = [:]
             lastSpawnError = nil
             lastExit = nil
+            quickFailures = 0
+            lastFailure = nil
             return (.started, reconcile(now: now))
         }
     }
@@ -110,7 +112,6 @@ public struct PoolStateMachine: Sendable {
     public mutating func spawned(pid: pid_t, now: Moment) -> [PoolAction] {
         spawnsInFlight = max(0, spawnsInFlight - 1)
         sequence += 1
-        lastSpawnAt = now.instant
         workers[pid] = WorkerRecord(
             pid: pid, sequence: sequence, run: run, startedAt: now, lastAliveAt: nil, state: .running)
         activeWorkers += 1
@@ -126,10 +127,7 @@ public struct PoolStateMachine: Sendable {
     public mutating func spawnFailed(message: String, abandoned: Int = 0, now: Moment) -> [PoolAction] {
         spawnsInFlight = max(0, spawnsInFlight - 1 - abandoned)
         lastSpawnError = (message, now.date)
-        lastSpawnAt = now.instant
-        if phase == .running {
-            spawnNotBefore = now.instant.advanced(by: Self.respawnInterval)
-        }
+        if phase == .running { quickFailure(message, now: now) }
         return []
     }
 
@@ -151,10 +149,13 @@ public struct PoolStateMachine: Sendable {
             exits.count(ExitCounts.kind(of: worker, status: status))
         }
         guard phase == .running else { return [] }
-        if worker.isRunning, now.instant < worker.startedAt.instant.advanced(by: Self.respawnInterval) {
-            // It died young: don't replace it faster than once a second.
-            let earliest = (lastSpawnAt ?? worker.startedAt.instant).advanced(by: Self.respawnInterval)
-            spawnNotBefore = max(spawnNotBefore ?? earliest, earliest)
+        if worker.isRunning {
+            // It ended on its own: quickly (a failure), or after a stable run.
+            if now.instant < worker.startedAt.instant.advanced(by: minUptime) {
+                quickFailure(status.description, now: now)
+            } else {
+                quickFailures = 0
+            }
         }
         return reconcile(now: now)
     }
@@ -224,6 +225,25 @@ public struct PoolStateMachine: Sendable {
     }
 
     // MARK: helpers
+
+    public var minUptime: Duration { .milliseconds(spec.restart.minUptimeMS) }
+
+    /// A worker failed quickly (`reason`: its exit status or the spawn
+    /// error): the next spawn waits for the backoff. A worker started since
+    /// the previous failure that has run `min_uptime` means the run between
+    /// was stable: the count starts over.
+    private mutating func quickFailure(_ reason: String, now: Moment) {
+        if let last = lastFailure?.at {
+            let stable = workers.values.contains {
+                $0.isRunning && $0.startedAt.instant > last && $0.startedAt.instant.advanced(by: minUptime) <= now.instant
+            }
+            if stable { quickFailures = 0 }
+        }
+        quickFailures += 1
+        lastFailure = (reason, now.instant)
+        let retry = now.instant.advanced(by: spec.restart.delay(afterFailures: quickFailures, unit: jitter.unit()))
+        spawnNotBefore = max(spawnNotBefore ?? retry, retry)
+    }
 
     private mutating func terminate(_ pid: pid_t, now: Moment) -> PoolAction {
         let killAt = now.instant.advanced(by: gracePeriod)

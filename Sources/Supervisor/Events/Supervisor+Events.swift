@@ -1,0 +1,71 @@
+import Foundation
+import KeepAlive
+
+/// Where the supervisor reports lifecycle changes: one call at each spot in
+/// the event loop, turned here into an event for subscribers and the
+/// metrics it moves.
+extension Supervisor {
+    func emit(_ kind: SupervisorEvent.Kind, task: String, now: Moment) {
+        let event = SupervisorEvent(time: now.date, task: task, kind: kind)
+        metrics.record(event)
+        events.publish(event)
+    }
+
+    /// `pid`, a worker of `task`, was reaped: how it ended and why (call
+    /// before the pool forgets it).
+    func noteExit(pid: pid_t, status: ExitStatus, task: String, now: Moment) {
+        guard let worker = pools[task]?.workers[pid] else { return }
+        emit(.workerExited(pid: pid, status: status, reason: ExitCounts.kind(of: worker, status: status)), task: task, now: now)
+    }
+
+    /// `signal` was sent to `pid`: SIGKILL is an event; the SIGTERM of a
+    /// stalled worker measures how late after its deadline it came.
+    func noteSignal(_ signal: WorkerSignal, to pid: pid_t, task: String) {
+        switch signal {
+        case .kill:
+            emit(.workerKilled(pid: pid), task: task, now: .now())
+        case .terminate:
+            guard let pool = pools[task], let worker = pool.workers[pid], worker.stalled else { return }
+            let deadline = (worker.lastAliveInstant ?? worker.startedAt.instant).advanced(by: pool.stallTimeout)
+            metrics.stallDetected(task: task, lag: ContinuousClock.now - deadline)
+        }
+    }
+
+    /// After the actions of an event: spawns of `task` newly held back are
+    /// a `backoff` event.
+    func noteBackoff(task: String, now: Moment) {
+        guard let pool = pools[task], pool.phase == .running, pool.activeWorkers < pool.cardinality,
+            let until = pool.spawnNotBefore, until > now.instant, backoffReported[task] != until
+        else { return }
+        backoffReported[task] = until
+        let delay = now.instant.duration(to: until)
+        emit(
+            .backoff(
+                until: now.advanced(by: delay).date, delayMS: Int(delay.milliseconds),
+                reason: pool.lastSpawnError != nil ? .spawnFailed : .quickExit),
+            task: task, now: now)
+    }
+
+    /// A valid keep-alive of a worker of `task`; `first` when it was its first.
+    func noteKeepAlive(task: String, pid: pid_t, first: Bool, now: Moment) {
+        metrics.keepAliveReceived(task: task)
+        if first { emit(.workerReady(pid: pid), task: task, now: now) }
+    }
+
+    /// A received message did not count.
+    func noteDrop(task: String?, reason: KeepAliveDrop) {
+        metrics.keepAliveDropped(task: task, reason: reason)
+    }
+
+    /// Sets the gauges (workers by state, cardinality, running, event
+    /// subscribers) for a scrape.
+    public func refreshMetrics() {
+        metrics.eventSubscribers(events.subscriberCount)
+        for (name, pool) in pools {
+            let running = pool.activeWorkers
+            metrics.poolGauges(
+                task: name, running: running, stopping: pool.workers.count - running, cardinality: pool.cardinality,
+                isRunning: pool.phase == .running)
+        }
+    }
+}

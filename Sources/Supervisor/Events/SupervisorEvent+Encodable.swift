@@ -1,0 +1,64 @@
+import Foundation
+
+/// The JSON form of an event (one object per event on `GET /events`):
+/// `seq`, `time` (RFC 3339 UTC with milliseconds), `type`, `task`, and the
+/// fields of its kind. Keys are stable; absent fields are left out.
+extension SupervisorEvent: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case seq, time, type, task, pid, cardinality, previous, error
+        case silenceMS = "silence_ms"
+        case exitCode = "exit_code"
+        case signal
+        case signalName = "signal_name"
+        case coreDumped = "core_dumped"
+        case status, reason, until
+        case delayMS = "delay_ms"
+        case count
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sequence, forKey: .seq)
+        try c.encode(Self.timestamp(time), forKey: .time)
+        try c.encode(type, forKey: .type)
+        try c.encodeIfPresent(task, forKey: .task)
+        try c.encodeIfPresent(pid, forKey: .pid)
+        switch kind {
+        case .taskStarted(let cardinality):
+            try c.encode(cardinality, forKey: .cardinality)
+        case .cardinalityChanged(let from, let to):
+            try c.encode(to, forKey: .cardinality)
+            try c.encode(from, forKey: .previous)
+        case .spawnFailed(let error):
+            try c.encode(error, forKey: .error)
+        case .workerStalled(_, let silence):
+            try c.encode(silence, forKey: .silenceMS)
+        case .workerExited(_, let status, let reason):
+            try c.encode(status.description, forKey: .status)
+            try c.encode(reason.name, forKey: .reason)
+            switch status {
+            case .exited(let code):
+                try c.encode(code, forKey: .exitCode)
+            case .signaled(let signal, let core):
+                try c.encode(signal, forKey: .signal)
+                try c.encode(SignalName.of(signal), forKey: .signalName)
+                try c.encode(core, forKey: .coreDumped)
+            }
+        case .backoff(let until, let delay, let reason):
+            try c.encode(Self.timestamp(until), forKey: .until)
+            try c.encode(delay, forKey: .delayMS)
+            try c.encode(reason.rawValue, forKey: .reason)
+        case .eventsLost(let count):
+            try c.encode(count, forKey: .count)
+        case .taskStopped, .workerSpawned, .workerReady, .workerKilled, .heartbeat:
+            break
+        }
+    }
+
+    /// `2026-11-27T20:45:07.123Z`
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+                .timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+}

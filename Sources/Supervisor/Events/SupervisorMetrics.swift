@@ -1,0 +1,135 @@
+import CoreMetrics
+import Foundation
+import KeepAlive
+
+/// The supervisor's metrics, made with the `MetricsFactory` it is given (no
+/// global `MetricsSystem`): counters moved by events and keep-alives, the
+/// stall detection lag, and gauges set from the pools when scraped. Every
+/// series of every configured task exists from the start, at zero.
+public final class SupervisorMetrics: Sendable {
+    /// Metric names (Prometheus style: counters end in `_total`).
+    public enum Name {
+        public static let workers = "wpm_workers"
+        public static let cardinality = "wpm_task_cardinality"
+        public static let running = "wpm_task_running"
+        public static let spawns = "wpm_worker_spawns_total"
+        public static let spawnFailures = "wpm_worker_spawn_failures_total"
+        public static let exits = "wpm_worker_exits_total"
+        public static let kills = "wpm_worker_kills_total"
+        public static let backoffs = "wpm_backoffs_total"
+        public static let keepAlivesReceived = "wpm_keepalives_received_total"
+        public static let keepAlivesDropped = "wpm_keepalives_dropped_total"
+        public static let stallLag = "wpm_stall_detection_lag_seconds"
+        public static let eventsLost = "wpm_events_lost_total"
+        public static let subscribers = "wpm_event_subscribers"
+    }
+
+    /// The states `wpm_workers` counts: counted in the pool, or being stopped.
+    public static let workerStates = ["running", "stopping"]
+
+    private struct PerTask {
+        let spawns: CoreMetrics.Counter
+        let spawnFailures: CoreMetrics.Counter
+        let kills: CoreMetrics.Counter
+        let backoffs: CoreMetrics.Counter
+        let received: CoreMetrics.Counter
+        let exits: [String: CoreMetrics.Counter]
+        let dropped: [KeepAliveDrop: CoreMetrics.Counter]
+        let stallLag: CoreMetrics.Timer
+        let workers: [String: Gauge]
+        let cardinality: Gauge
+        let running: Gauge
+    }
+
+    private let tasks: [String: PerTask]
+    /// Dropped messages that name no configured task.
+    private let unattributed: [KeepAliveDrop: CoreMetrics.Counter]
+    private let eventsLost: CoreMetrics.Counter
+    private let subscribers: Gauge
+
+    public init(taskNames: [String], factory: any MetricsFactory) {
+        // Per task, every reason but `unknown_task`; for messages naming no
+        // task (task=""), every reason but `wrong_task`.
+        func dropCounters(_ task: String) -> [KeepAliveDrop: CoreMetrics.Counter] {
+            Dictionary(
+                uniqueKeysWithValues: KeepAliveDrop.allCases.filter { $0 != (task.isEmpty ? .wrongTask : .unknownTask) }.map {
+                    ($0, CoreMetrics.Counter(label: Name.keepAlivesDropped, dimensions: [("task", task), ("reason", $0.rawValue)], factory: factory))
+                })
+        }
+        var tasks: [String: PerTask] = [:]
+        for task in taskNames {
+            let label = [("task", task)]
+            tasks[task] = PerTask(
+                spawns: CoreMetrics.Counter(label: Name.spawns, dimensions: label, factory: factory),
+                spawnFailures: CoreMetrics.Counter(label: Name.spawnFailures, dimensions: label, factory: factory),
+                kills: CoreMetrics.Counter(label: Name.kills, dimensions: label, factory: factory),
+                backoffs: CoreMetrics.Counter(label: Name.backoffs, dimensions: label, factory: factory),
+                received: CoreMetrics.Counter(label: Name.keepAlivesReceived, dimensions: label, factory: factory),
+                exits: Dictionary(
+                    uniqueKeysWithValues: ExitCounts.Kind.all.map {
+                        ($0.name, CoreMetrics.Counter(label: Name.exits, dimensions: label + [("reason", $0.name)], factory: factory))
+                    }),
+                dropped: dropCounters(task),
+                stallLag: CoreMetrics.Timer(label: Name.stallLag, dimensions: label, factory: factory),
+                workers: Dictionary(
+                    uniqueKeysWithValues: Self.workerStates.map {
+                        ($0, Gauge(label: Name.workers, dimensions: label + [("state", $0)], factory: factory))
+                    }),
+                cardinality: Gauge(label: Name.cardinality, dimensions: label, factory: factory),
+                running: Gauge(label: Name.running, dimensions: label, factory: factory))
+        }
+        self.tasks = tasks
+        unattributed = dropCounters("")
+        eventsLost = CoreMetrics.Counter(label: Name.eventsLost, factory: factory)
+        subscribers = Gauge(label: Name.subscribers, factory: factory)
+    }
+
+    /// Moves the counters an event stands for.
+    func record(_ event: SupervisorEvent) {
+        guard let task = event.task.flatMap({ tasks[$0] }) else { return }
+        switch event.kind {
+        case .workerSpawned: task.spawns.increment()
+        case .spawnFailed: task.spawnFailures.increment()
+        case .workerExited(_, _, let reason): task.exits[reason.name]?.increment()
+        case .workerKilled: task.kills.increment()
+        case .backoff: task.backoffs.increment()
+        default: break
+        }
+    }
+
+    func keepAliveReceived(task: String) {
+        tasks[task]?.received.increment()
+    }
+
+    /// A message was dropped; `task` is nil (or unknown) when it names no task.
+    func keepAliveDropped(task: String?, reason: KeepAliveDrop) {
+        if let task, let counters = tasks[task] {
+            counters.dropped[reason]?.increment()
+        } else {
+            unattributed[reason]?.increment()
+        }
+    }
+
+    /// Time from a worker's stall deadline to the SIGTERM it got.
+    func stallDetected(task: String, lag: Duration) {
+        let (seconds, attoseconds) = max(lag, .zero).components
+        tasks[task]?.stallLag.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    func eventsLost(_ count: Int) {
+        eventsLost.increment(by: count)
+    }
+
+    func eventSubscribers(_ count: Int) {
+        subscribers.record(count)
+    }
+
+    /// Sets the gauges of `task` from its pool.
+    func poolGauges(task: String, running: Int, stopping: Int, cardinality: Int, isRunning: Bool) {
+        guard let gauges = tasks[task] else { return }
+        gauges.workers["running"]?.record(running)
+        gauges.workers["stopping"]?.record(stopping)
+        gauges.cardinality.record(cardinality)
+        gauges.running.record(isRunning ? 1 : 0)
+    }
+}
