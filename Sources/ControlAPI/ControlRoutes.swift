@@ -63,12 +63,15 @@ public enum ControlRoutes {
 
     /// Builds the router; `supervisor` serves every route, `metrics` holds
     /// the registry `/metrics` shows (pass the one whose factory the
-    /// supervisor was given).
-    public static func router(for supervisor: Supervisor, metrics: MetricsEndpoint = MetricsEndpoint()) -> Router<BasicRequestContext> {
+    /// supervisor was given), all behind `protection` (counted by the metrics).
+    public static func router(
+        for supervisor: Supervisor, metrics: MetricsEndpoint = MetricsEndpoint(), protection: HTTPProtection = .init()
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         var methodsByPath: [String: [HTTPRequest.Method]] = [EventsRoute.path: [.get], MetricsEndpoint.path: [.get]]
         for route in routes { methodsByPath[route.path, default: []] += route.methods }
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics.factory))
+        protection.register(on: router)
         router.add(middleware: FallbackMiddleware(methodsByPath: methodsByPath))
         let allMethods: [HTTPRequest.Method] = [.get, .head, .put, .post, .delete, .patch, .options, .trace]
         EventsRoute.add(to: router, supervisor: supervisor)

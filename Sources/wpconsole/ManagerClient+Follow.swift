@@ -26,6 +26,7 @@ extension ManagerClient {
         request.method = .GET
         request.headers.add(name: "User-Agent", value: "wpconsole")
         request.headers.add(name: "Accept", value: "text/event-stream")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         do {
             let response = try await http.execute(request, deadline: .distantFuture)
             guard response.status == .ok else {

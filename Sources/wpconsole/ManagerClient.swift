@@ -17,8 +17,11 @@ struct ManagerClient: Sendable {
     static let maximumBodySize = 16 << 20
 
     let http: HTTPClient
+    /// Sent as `Authorization: Bearer TOKEN` to every manager, if set.
+    let token: String?
 
-    init() {
+    init(token: String? = nil) {
+        self.token = token
         var configuration = HTTPClient.Configuration(
             timeout: .init(connect: Self.connectTimeout),
             proxy: nil)
@@ -35,6 +38,7 @@ struct ManagerClient: Sendable {
         httpRequest.method = request.method == .get ? .GET : .DELETE
         httpRequest.headers.add(name: "User-Agent", value: "wpconsole")
         httpRequest.headers.add(name: "Accept", value: "text/plain")
+        if let token { httpRequest.headers.add(name: "Authorization", value: "Bearer \(token)") }
         do {
             let response = try await http.execute(httpRequest, timeout: Self.replyTimeout)
             let body = try await response.body.collect(upTo: Self.maximumBodySize)

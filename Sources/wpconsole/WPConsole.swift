@@ -9,9 +9,9 @@ struct WPConsole: AsyncParsableCommand {
         commandName: "wpconsole",
         abstract: "Talks to wpmanager: status, start, stop and resize tasks, by hand or from scripts.",
         usage: """
-            wpconsole [-host=HOST[:PORT][,HOST[:PORT]...]]
-            wpconsole [-host=...] COMMAND [ARGUMENT...]
-            printf 'status\\n' | wpconsole [-host=...]
+            wpconsole [-host=HOST[:PORT][,HOST[:PORT]...]] [-token=TOKEN]
+            wpconsole [-host=...] [-token=TOKEN] COMMAND [ARGUMENT...]
+            printf 'status\\n' | wpconsole [-host=...] [-token=TOKEN]
             """,
         discussion: """
             On a terminal: GNU readline editing, history in ~/.wpconsole_history \
@@ -20,7 +20,8 @@ struct WPConsole: AsyncParsableCommand {
             input: no prompt, one reply after the other; end of input exits 0. With a COMMAND \
             on the command line: runs it once; exit status 0 when every manager answered \
             with success, 1 when one answered with an error or could not be reached, 2 for a \
-            usage error.
+            usage error. A manager that requires a token gets the one of -token, else of \
+            the WPM_TOKEN environment variable.
 
             Commands: \(CommandName.allCases.map(\.usage).joined(separator: "; ")).
             """)
@@ -31,6 +32,13 @@ struct WPConsole: AsyncParsableCommand {
             "Address of the manager; several, separated by commas, to talk to all of them.",
             valueName: "host[:port]"))
     var host = HostAddress.default.description
+
+    @Option(
+        name: [.customLong("token"), .customLong("token", withSingleDash: true)],
+        help: ArgumentHelp(
+            "Bearer token for managers that require one (default: $WPM_TOKEN); sent to every manager.",
+            valueName: "token"))
+    var token: String?
 
     @Argument(
         parsing: .captureForPassthrough,
@@ -50,6 +58,10 @@ struct WPConsole: AsyncParsableCommand {
             if ["-h", "--help", "-help"].contains(first) { throw CleanExit.helpRequest(self) }
             throw ValidationError("Unknown option '\(first)'")
         }
+        if let token = resolvedToken, token.isEmpty || token.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F }) {
+            throw ValidationError(
+                "\(self.token == nil ? "WPM_TOKEN" : "-token"): must be printable ASCII without spaces, and not empty")
+        }
         do {
             _ = try CommandParser.parse(words: command)
         } catch {
@@ -57,9 +69,14 @@ struct WPConsole: AsyncParsableCommand {
         }
     }
 
+    /// `-token`, else `$WPM_TOKEN`.
+    var resolvedToken: String? {
+        token ?? ProcessInfo.processInfo.environment["WPM_TOKEN"]
+    }
+
     func run() async throws {
         let hosts = (try? HostAddress.parseList(host)) ?? [.default]
-        let client = ManagerClient()
+        let client = ManagerClient(token: resolvedToken)
         let status: Int32
         if let oneShot = try? CommandParser.parse(words: command) {
             status = await Self.runOnce(oneShot, hosts: hosts, client: client)
@@ -151,7 +168,7 @@ extension WPConsole {
 
     /// Options whose value is the next word (`-host a:1`).
     private static func takesValue(_ option: String) -> Bool {
-        option == "-host" || option == "--host"
+        ["-host", "--host", "-token", "--token"].contains(option)
     }
 
     /// The exit status for an error out of parsing or running: what `run`

@@ -27,6 +27,11 @@ struct WPManager: AsyncParsableCommand {
             keep-alive, SIGTERM and expected exit; --debug adds debug messages.
             Under systemd (NOTIFY_SOCKET set) it sends READY=1 once HTTP listens, WATCHDOG=1 at \
             half of WATCHDOG_USEC, and STOPPING=1 at shutdown.
+            Security: with a token (config key "token", or WPM_TOKEN in the environment, which wins) \
+            every HTTP request must carry "Authorization: Bearer TOKEN" (else 401); a token is \
+            required when the API listens on anything but a loopback address. Request targets \
+            over 8 KiB get 414, bodies over 64 KiB 413; connections idle for http_timeout \
+            (10 s by default) are closed. Workers never see WPM_* variables.
             Exit status: 0 after a requested shutdown, 2 for a bad config, usage or address.
             """)
 
@@ -38,7 +43,7 @@ struct WPManager: AsyncParsableCommand {
     @Option(
         name: [.customLong("listen"), .customLong("listen", withSingleDash: true)],
         help: ArgumentHelp(
-            "Address the HTTP API listens on (default: the config's \"listen\", else 127.0.0.1).",
+            "Address the HTTP API listens on (default: the config's \"listen\", else 127.0.0.1); any but a loopback address needs a token.",
             valueName: "address"))
     var listen: String?
 
@@ -71,11 +76,12 @@ struct WPManager: AsyncParsableCommand {
         var config: ManagerConfig
         do {
             config = try ConfigLoader.load(file: conf)
+            if let listen { config.listen = listen }
+            try config.applyAccessToken(environment: ProcessInfo.processInfo.environment)
         } catch {
             FileHandle.standardError.write(Data("wpmanager: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        if let listen { config.listen = listen }
         for warning in config.warnings { logger.warning("\(warning)") }
         raiseOpenFileLimit()
 
@@ -112,9 +118,10 @@ struct WPManager: AsyncParsableCommand {
         if let restored = state.restored {
             for warning in await supervisor.restore(restored) { logger.warning("\(warning)") }
         }
-        let router = ControlRoutes.router(for: supervisor, metrics: metrics)
+        let protection = HTTPProtection(token: config.token, timeout: .milliseconds(config.httpTimeoutMS))
+        let router = ControlRoutes.router(for: supervisor, metrics: metrics, protection: protection)
         let app = Application(
-            router: router,
+            router: router, server: protection.server,
             configuration: .init(address: .hostname(config.listen, port: config.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress

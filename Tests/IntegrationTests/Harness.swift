@@ -140,6 +140,8 @@ final class Manager: @unchecked Sendable {
     /// Where workers send keep-alives (`tcp://127.0.0.1:PORT`).
     private(set) var keepAliveEndpoint = ""
     var host = "127.0.0.1"
+    /// Sent as `Authorization: Bearer TOKEN` by `request` (and the helpers built on it).
+    var token: String?
 
     /// Starts `wpmanager -conf=CONFIG` and waits until its HTTP API listens.
     /// `wrapper` runs it through another command (`unshare ...`, say).
@@ -198,9 +200,14 @@ final class Manager: @unchecked Sendable {
 
     // MARK: HTTP
 
-    func request(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:]) async throws -> Reply {
-        try await TestClient.withClient(host: host, port: port) { client in
-            let response = try await client.execute(.init(path, method: method, headers: headers))
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: ByteBuffer? = nil
+    ) async throws -> Reply {
+        var fields = headers
+        if let token, fields[.authorization] == nil { fields[.authorization] = "Bearer \(token)" }
+        let headers = fields
+        return try await TestClient.withClient(host: host, port: port) { client in
+            let response = try await client.execute(.init(path, method: method, headers: headers, body: body))
             let body = response.body.map { String(buffer: $0) } ?? ""
             return Reply(status: Int(response.status.code), body: body, headers: response.headers)
         }

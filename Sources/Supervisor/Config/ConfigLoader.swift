@@ -5,7 +5,7 @@ import Foundation
 public enum ConfigLoader {
     static let topKeys: Set<String> = Set([
         "port", "listen", "keepalives", "force_timeout", "max_cardinality", "path", "filesuffix", "autotasks",
-    ]).union(Reader.workerLogKeys).union(Reader.stateKeys).union(Reader.restartKeys)
+    ]).union(Reader.workerLogKeys).union(Reader.stateKeys).union(Reader.restartKeys).union(Reader.securityKeys)
     static let keepAliveKeys: Set<String> = ["host", "inbound_port", "internal_port", "stall_timeout", "grace_period"]
     static let autotaskKeys: Set<String> = Set([
         "cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period",
@@ -19,7 +19,11 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(file: file, key: nil, problem: "cannot read the file: \(readProblem(file))")
         }
-        return try parse(data: data, file: file)
+        var config = try parse(data: data, file: file)
+        if let warning = Reader.exposedTokenWarning(file: file, hasToken: config.token != nil) {
+            config.warnings.append(warning)
+        }
+        return config
     }
 
     /// Validates a config given as bytes; `file` names it in messages and is
@@ -162,6 +166,8 @@ struct Reader {
         config.tasks = tasks
         config.workerLogs = try workerLogs(top)
         config.stateFile = try stateFile(top)
+        config.token = try token(top)
+        config.httpTimeoutMS = try httpTimeout(top) ?? config.httpTimeoutMS
         config.warnings = warnings
         return config
     }

@@ -6,6 +6,7 @@ public struct ManagerConfig: Sendable, Equatable {
     public static let defaultGracePeriodMS = 100
     public static let defaultForceTimeoutMS = 15_000
     public static let defaultMaxCardinality = 10_000
+    public static let defaultHTTPTimeoutMS = 10_000
 
     /// The file it was read from (for messages).
     public var file: String
@@ -30,6 +31,12 @@ public struct ManagerConfig: Sendable, Equatable {
     /// Where run-time changes are kept across restarts (`state_file`; by
     /// default `NAME.state.json` beside `NAME.json`).
     public var stateFile: String = "wpmanager.state.json"
+    /// The bearer token every HTTP request must carry (`token` or
+    /// `$WPM_TOKEN`); nil: none is asked for.
+    public var token: String?
+    /// How long an HTTP connection may stay idle, or one request take to
+    /// arrive, before it is closed (`http_timeout`).
+    public var httpTimeoutMS: Int = ManagerConfig.defaultHTTPTimeoutMS
     /// Accepted but questionable things (unknown keys), one sentence each.
     public var warnings: [String]
 

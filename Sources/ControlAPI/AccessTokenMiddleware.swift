@@ -1,0 +1,46 @@
+import HTTPTypes
+import Hummingbird
+
+/// Lets a request through only with `Authorization: Bearer TOKEN`; anything
+/// else gets 401 with `WWW-Authenticate: Bearer`. The token is compared in
+/// time that does not depend on how much of it matches.
+struct AccessTokenMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    let token: [UInt8]
+
+    init(token: String) { self.token = Array(token.utf8) }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let header = request.headers[.authorization] else {
+            return refuse(request, "ERROR: this manager needs a token: send the header \"Authorization: Bearer TOKEN\"")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            return refuse(request, "ERROR: the Authorization header must be \"Bearer TOKEN\"")
+        }
+        guard Self.constantTimeEqual(Array(parts[1].utf8), token) else {
+            return refuse(request, "ERROR: wrong token", invalid: true)
+        }
+        return try await next(request, context)
+    }
+
+    private func refuse(_ request: Request, _ message: String, invalid: Bool = false) -> Response {
+        var response = Reply.failure(message, status: .unauthorized, json: Reply.wantsJSON(request))
+        response.headers[.wwwAuthenticate] = invalid ? #"Bearer realm="wpmanager", error="invalid_token""# : #"Bearer realm="wpmanager""#
+        return response
+    }
+
+    /// Whether `given` equals `expected`, looking at every byte of `given`
+    /// whatever the outcome (the time tells only the length of `given`).
+    static func constantTimeEqual(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
+        guard !expected.isEmpty else { return false }
+        var difference = UInt(bitPattern: given.count ^ expected.count)
+        for (index, byte) in given.enumerated() {
+            difference |= UInt(byte ^ expected[index % expected.count])
+        }
+        return difference == 0
+    }
+}
