@@ -22,6 +22,11 @@ struct WPManager: AsyncParsableCommand {
             stop every worker (SIGTERM, grace period, SIGKILL) within force_timeout and exit 0; \
             a second such signal kills every worker at once. SIGHUP is ignored. SIGUSR1 logs every \
             task and worker with its state; SIGUSR2 reopens the worker log files (log_dir).
+            Workers that end within min_uptime (or fail to start) are restarted after a backoff \
+            (backoff_initial, doubled each time, at most backoff_max, with jitter). Cardinality and \
+            started/stopped tasks set through the API survive a restart (state_file). Workers left \
+            running by a killed manager of the same config are stopped at start; workers get \
+            SIGTERM when the manager dies.
             Logs go to standard error: by default notice and above (start, stop, operator actions, \
             stalls, crashes, held-back spawns, errors); --verbose adds every worker's spawn, first \
             keep-alive, SIGTERM and expected exit; --debug adds debug messages.
