@@ -9,37 +9,14 @@ import Testing
 /// ConfigLoaderTests, hostile keep-alive traffic in KeepAliveTests.)
 extension IntegrationSuite {
 @Suite struct HostileInputTests {
-    /// Writes `bytes` on a fresh connection and reads what comes back until
-    /// the peer closes or `timeout` passes. Nil if it could not connect.
-    static func raw(_ port: Int, _ bytes: [UInt8], timeout: Duration = .seconds(5)) -> String? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { break }  // the server may close early on an oversized request
-            sent += n
-        }
-        shutdown(fd, Int32(SHUT_WR))
-        var answer: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            answer += buffer[0..<n]
-        }
-        return String(decoding: answer, as: UTF8.self)
+    /// Writes `bytes` on a fresh connection, ends it, and reads what comes
+    /// back until the manager closes it. Nil if it could not connect.
+    static func raw(_ port: Int, _ bytes: [UInt8]) async -> String? {
+        guard let connection = try? RawConnection(port: port) else { return nil }
+        connection.send(bytes: bytes)
+        connection.finishSending()
+        _ = await connection.waitUntilClosed(timeout: .seconds(10))
+        return connection.text
     }
 
     /// The status code of a raw answer, if it is an HTTP response.
@@ -69,11 +46,11 @@ extension IntegrationSuite {
             ]
             // A body longer than its Content-Length: the rest is the next
             // request, garbage, and gets its own error.
-            let pipelined = Self.raw(
+            let pipelined = await Self.raw(
                 port, Array("GET /list HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcdefgh\r\n\r\n".utf8)) ?? ""
             #expect(pipelined.hasPrefix("HTTP/1.1 200") && pipelined.contains("HTTP/1.1 400"), "\(pipelined)")
             for (what, bytes) in garbage {
-                let answer = Self.raw(port, bytes)
+                let answer = await Self.raw(port, bytes)
                 // An error status, or the connection closed without an answer: never a 2xx, never a hang.
                 if let code = Self.code(answer) {
                     #expect((400..<600).contains(code), "\(what): \(answer?.prefix(200) ?? "")")
@@ -106,7 +83,7 @@ extension IntegrationSuite {
             for route in routes {
                 for method in ["HEAD", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND", "POST", "PUT", "DELETE"]
                 where !(allowed[route]?.contains(method) ?? false) {
-                    let answer = Self.raw(port, Array("\(method) \(route) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+                    let answer = await Self.raw(port, Array("\(method) \(route) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
                     let code = Self.code(answer)
                     #expect(code == 405 || code == 404 || code == 400 || code == nil, "\(method) \(route): \(answer?.prefix(120) ?? "")")
                 }
