@@ -1,22 +1,27 @@
 import Foundation
 import Testing
 
+/// A config whose one task, `Parent`, has a worker that starts a process in
+/// a session of its own (out of its process group, so the group cleanup does
+/// not reach it) once; that process writes its pid (as its PID namespace
+/// sees it) to `marker` and lives 3 s, longer than it takes to be found.
+func orphanMakingConfig(_ ws: Workspace) -> (config: String, marker: String) {
+    let marker = ws.path + "/orphan.pid"
+    let script = """
+        #!/bin/sh
+        [ -e \(marker) ] || setsid sh -c 'echo $$ > \(marker).tmp; mv \(marker).tmp \(marker); exec sleep 3' &
+        exec sleep 1000
+        """
+    return (ws.standardConfig(tasks: ["Parent": script], autotasks: #"{"Parent": {}}"#), marker)
+}
+
 /// The manager reaps the orphaned descendants of its workers (it is their
 /// subreaper, or PID 1) and tells them from its workers.
 extension IntegrationSuite {
 @Suite struct OrphanTests {
     @Test func aDaemonLeftByADeadWorkerIsAdoptedReapedAndNotCountedAsAWorker() async throws {
         let ws = try Workspace()
-        // The worker starts a process in a session of its own (out of its
-        // process group, so the group cleanup does not reach it), which
-        // writes its pid and lives 3 s longer than it takes to be found.
-        let marker = ws.path + "/orphan.pid"
-        let script = """
-            #!/bin/sh
-            [ -e \(marker) ] || setsid sh -c 'echo $$ > \(marker).tmp; mv \(marker).tmp \(marker); exec sleep 3' &
-            exec sleep 1000
-            """
-        let config = ws.standardConfig(tasks: ["Parent": script], autotasks: #"{"Parent": {}}"#)
+        let (config, marker) = orphanMakingConfig(ws)
         try await withManager(ws, config: config) { m in
             let worker = try await m.waitForWorkers("Parent", count: 1)[0]
             #expect(await eventually { FileManager.default.fileExists(atPath: marker) })
@@ -62,13 +67,7 @@ extension IntegrationSuite {
         try #require(probe.terminationStatus == 0, "unshare --pid is not allowed here: this test needs root")
 
         let ws = try Workspace()
-        let marker = ws.path + "/orphan.pid"
-        let script = """
-            #!/bin/sh
-            [ -e \(marker) ] || setsid sh -c 'echo $$ > \(marker).tmp; mv \(marker).tmp \(marker); exec sleep 3' &
-            exec sleep 1000
-            """
-        let config = ws.standardConfig(tasks: ["Parent": script], autotasks: #"{"Parent": {}}"#)
+        let (config, marker) = orphanMakingConfig(ws)
         let m = try Manager(ws, config: config, wrapper: Self.unshare)
         try await m.waitUntilListening()
         // The manager is unshare's child, PID 1 inside.
