@@ -61,3 +61,7 @@ int wpm_pidfd_send_signal(int pidfd, int signo) {
     return ENOSYS;
 #endif
 }
+
+int wpm_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : errno;
+}

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Supervisor
 
 /// The text bodies the Go version's users parse: `Key:<TAB>value` lines

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One keep-alive as it travels (SPEC §2): frame 0 is the task name, frame 1
 /// a JSON object with the task name and the worker's pid, and optionally what
@@ -30,12 +30,20 @@ public struct KeepAliveMessage: Sendable, Equatable {
 
     /// The frames to send: `[taskName, {"taskname":…,"pid":…,…}]`.
     public func frames() -> [[UInt8]] {
-        var object: [String: Any] = ["taskname": taskName, "pid": Int(pid)]
-        if let status { object["status"] = status.rawValue }
-        if let job { object["job"] = job }
-        if let message { object["message"] = message }
-        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = Body(taskname: taskName, pid: pid, status: status?.rawValue, job: job, message: message)
+        let json = (try? encoder.encode(body)) ?? Data()
         return [Array(taskName.utf8), Array(json)]
+    }
+
+    /// Frame 1 as sent; absent fields are left out.
+    private struct Body: Encodable {
+        var taskname: String
+        var pid: Int32
+        var status: String?
+        var job: String?
+        var message: String?
     }
 }
 

@@ -1,5 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Synchronization
 import ZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Sends keep-alives from a Swift worker. Connect once, then call `beat()`
 /// whenever the worker makes progress: it never blocks and never throws (a
@@ -9,7 +13,7 @@ public final class KeepAliveClient: @unchecked Sendable {
     public let pid: Int32
     private let context: ZMQContext
     private let socket: ZMQSocket
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private let plainFrames: [[UInt8]]
 
     /// Connects to `endpoint` (default: `$WPM_KEEPALIVE_ENDPOINT`) as a worker
@@ -36,21 +40,21 @@ public final class KeepAliveClient: @unchecked Sendable {
             status == nil && job == nil && message == nil
             ? plainFrames
             : KeepAliveMessage(taskName: taskName, pid: pid, status: status, job: job, message: message).frames()
-        lock.lock()
-        defer { lock.unlock() }
-        guard socket.handle != nil else { return }
-        try? socket.send(frames, wait: false)
+        lock.withLock { _ in
+            guard socket.handle != nil else { return }
+            try? socket.send(frames, wait: false)
+        }
     }
 
     /// Closes the connection, waiting up to `timeout` for keep-alives still
     /// queued (the last `stopping` one, say) to leave. Beats after this are dropped.
     public func close(waitingUpTo timeout: Duration = .seconds(1)) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard socket.handle != nil else { return }
-        try? socket.set(ZMQOption.linger, Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
-        socket.close()
-        context.terminate()
+        lock.withLock { _ in
+            guard socket.handle != nil else { return }
+            try? socket.set(ZMQOption.linger, Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+            socket.close()
+            context.terminate()
+        }
     }
 
     deinit {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeepAlive
 
 /// A task's status as the API and the console show it.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The control operations, shared by the HTTP API and anything else that
 /// steers the supervisor. None of them waits on a worker.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Run-time changes that survive a restart: the state file (`state_file`).
 extension Supervisor {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// SIGUSR1: every task and every worker with its state, one log line each

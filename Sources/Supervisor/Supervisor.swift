@@ -1,6 +1,7 @@
 import CShims
 import CoreMetrics
-import Foundation
+import FoundationEssentials
+import Glibc
 import HeapModule
 import KeepAlive
 import Logging

@@ -1,5 +1,8 @@
 import CZeroMQ
-import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A libzmq error: the call that failed and errno's text.
 public struct ZMQError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -23,8 +26,7 @@ public struct ZMQError: Error, CustomStringConvertible, Sendable, Equatable {
 /// (`shutdown`) makes blocking calls on its sockets fail with ETERM.
 public final class ZMQContext: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
-    private let lock = NSLock()
-    private var terminated = false
+    private let terminated = Atomic<Bool>(false)
 
     public init() throws(ZMQError) {
         guard let handle = zmq_ctx_new() else { throw ZMQError(call: "zmq_ctx_new") }
@@ -44,11 +46,8 @@ public final class ZMQContext: @unchecked Sendable {
     /// Waits until every socket of the context is closed and their lingering
     /// messages have left (or their linger ran out), then frees it. Once.
     public func terminate() {
-        let first = lock.withLock {
-            defer { terminated = true }
-            return !terminated
-        }
-        if first { _ = zmq_ctx_term(handle) }
+        let (exchanged, _) = terminated.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+        if exchanged { _ = zmq_ctx_term(handle) }
     }
 
     deinit {

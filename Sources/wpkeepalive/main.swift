@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeepAlive
 import ZeroMQ
 
@@ -165,7 +166,8 @@ func main() -> Never {
 }
 
 func fail(_ text: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("wpkeepalive: \(text)\n".utf8))
+    var line = "wpkeepalive: \(text)\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     exit(status)
 }
 

@@ -1,7 +1,8 @@
 import ArgumentParser
 import CShims
 import ControlAPI
-import Foundation
+import FoundationEssentials
+import Glibc
 import Hummingbird
 import KeepAlive
 import Logging
@@ -84,7 +85,7 @@ struct WPManager: AsyncParsableCommand {
             if let listen { config.listen = listen }
             try config.applyAccessToken(environment: ProcessInfo.processInfo.environment)
         } catch {
-            FileHandle.standardError.write(Data("wpmanager: \(error)\n".utf8))
+            writeStandardError("wpmanager: \(error)\n")
             throw ExitCode(2)
         }
         for warning in config.warnings { logger.warning("\(warning)") }
@@ -97,7 +98,7 @@ struct WPManager: AsyncParsableCommand {
                 host: config.keepalives.host, inboundPort: config.keepalives.inboundPort,
                 internalPort: config.keepalives.internalPort)
         } catch {
-            FileHandle.standardError.write(Data("wpmanager: \(error)\n".utf8))
+            writeStandardError("wpmanager: \(error)\n")
             throw ExitCode(2)
         }
         logger.notice("keep-alives inbound on \(keepAlives.inboundEndpoint), watchable on \(keepAlives.internalEndpoint)")
@@ -225,7 +226,7 @@ extension WPManager {
             } else {
                 try command.run()
             }
-            Foundation.exit(0)
+            Glibc.exit(0)
         } catch {
             let code = exitCode(for: error)
             if code == .success || code == ExitCode(2) || error is ExitCode {
@@ -236,8 +237,22 @@ extension WPManager {
             let usage =
                 message.lowercased().contains("usage:")
                 ? "" : "\nUsage: " + usageString() + "\n  See 'wpmanager --help' for more."
-            FileHandle.standardError.write(Data((message + usage + "\n").utf8))
-            Foundation.exit(2)
+            writeStandardError((message + usage + "\n"))
+            Glibc.exit(2)
+        }
+    }
+}
+
+/// Writes `text` to standard error, unbuffered.
+func writeStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            offset += n
         }
     }
 }

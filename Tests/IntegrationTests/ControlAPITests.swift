@@ -190,6 +190,26 @@ extension IntegrationSuite {
         }
     }
 
+    @Test func percentEncodedTaskNamesAreDecoded() async throws {
+        let ws = try Workspace()
+        let config = ws.standardConfig(tasks: ["Zoë two": Scripts.sleeper])
+        try await withManager(ws, config: config) { m in
+            var reply = try await m.get("/tasks/Zo%C3%AB%20two/start")
+            #expect(reply.status == 200)
+            #expect(reply.body == "Started task Zoë two\n")
+            reply = try await m.get("/tasks/Zo%c3%ab%20two")
+            #expect(reply.body.contains("Task name:\tZoë two"))
+            // Not percent-encoding, or not UTF-8 once decoded: the name is taken as written.
+            for raw in ["Zo%C3%AB%2", "Zo%C3%AB%", "Zo%ZZ", "Zo%C3", "%FF"] {
+                reply = try await m.get("/tasks/\(raw)")
+                #expect(reply.status == 404, "\(raw)")
+                #expect(reply.body == "ERROR: unknown task \(raw)\n")
+            }
+            reply = try await m.request(.delete, "/tasks/Zo%C3%AB%20two")
+            #expect(reply.body == "Stopped Zoë two workers\n")
+        }
+    }
+
     @Test func jsonForm() async throws {
         let ws = try Workspace()
         let config = ws.standardConfig(tasks: ["Good": Scripts.sleeper, "Idle": Scripts.sleeper], autotasks: #"{"Good": {}}"#)

@@ -37,7 +37,7 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
         #expect(!reader.drain(pipe.readEnd))  // end of file
         #expect(!out.text.withLock { $0 }.contains("last"))  // no newline yet
         reader.finish()
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = ContinuousClock.now + .seconds(20)
         #expect(outWriter.waitUntilIdle(before: deadline) && fileWriter.waitUntilIdle(before: deadline))
 
         let x = String(repeating: "x", count: OutputRouter.maxLine)
@@ -69,12 +69,12 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
             _ = try end.writeAll(Array("line \(n)\ntail \(n)".utf8))
         }
         // Still open: the complete lines arrive, the tails wait.
-        let deadline = Date().addingTimeInterval(20)
-        while out.text.withLock({ $0 }).split(separator: "\n").count < 3, Date() < deadline { usleep(1000) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while out.text.withLock({ $0 }).split(separator: "\n").count < 3, ContinuousClock.now < deadline { usleep(1000) }
         #expect(!out.text.withLock { $0 }.contains("tail"))
         #expect(poller.count == 3)
         for end in writeEnds { try end.close() }
-        while poller.count > 0, Date() < deadline { usleep(1000) }
+        while poller.count > 0, ContinuousClock.now < deadline { usleep(1000) }
         #expect(poller.count == 0)
         #expect(writer.waitUntilIdle(before: deadline))
         let lines = Set(out.text.withLock { $0 }.split(separator: "\n").map(String.init))

@@ -91,11 +91,11 @@ final class GatedDestination: OutputDestination, @unchecked Sendable {
         #expect((46...48).contains(droppedA), "\(droppedA)")
         #expect(writer.droppedLines(task: "B") == 3)
         destination.gate.signal()
-        #expect(writer.waitUntilIdle(before: Date().addingTimeInterval(20)))
+        #expect(writer.waitUntilIdle(before: ContinuousClock.now + .seconds(20)))
         #expect(destination.received.withLock { $0.count } == 50 - droppedA)
         // Room again: accepted.
         writer.submit(.init(task: "A", bytes: line, lines: 1))
-        #expect(writer.waitUntilIdle(before: Date().addingTimeInterval(20)))
+        #expect(writer.waitUntilIdle(before: ContinuousClock.now + .seconds(20)))
         #expect(writer.droppedLines(task: "A") == droppedA)
     }
 }

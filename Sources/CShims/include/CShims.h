@@ -37,6 +37,10 @@ pid_t wpm_peek_exited_child(void);
 /// value. Returns 0 or errno.
 int wpm_request_short_slice(pid_t thread, uint64_t nanoseconds);
 
+/// Names the calling thread (PR_SET_NAME: the first 15 bytes are kept), as
+/// `ps -L` and /proc/self/task/N/comm show it. Returns 0 or errno.
+int wpm_set_thread_name(const char *name);
+
 /// Makes this process the reaper of its orphaned descendants
 /// (PR_SET_CHILD_SUBREAPER), as PID 1 is. Returns 0 or errno.
 int wpm_become_subreaper(void);

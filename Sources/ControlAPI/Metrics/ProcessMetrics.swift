@@ -1,5 +1,6 @@
 import CoreMetrics
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The manager's own resource use, read from /proc at scrape time:

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The bearer token of the HTTP API: where it comes from, what a valid one
 /// looks like, and when one is mandatory.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Reads a `wpmanager` JSON config (the Go `workerpoolmanager` format plus
 /// extensions), discovers the tasks in `path` and validates every value.
@@ -52,8 +53,7 @@ public enum ConfigLoader {
 
     private static func describe(_ error: any Error) -> String {
         if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
+            return context.debugDescription
         }
         return String(describing: error)
     }
@@ -223,7 +223,7 @@ struct Reader {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            throw fail("path", "\"\(path)\" cannot be listed: \(error.localizedDescription)")
+            throw fail("path", "\"\(path)\" cannot be listed: \(systemErrorText(error))")
         }
         var tasks: [TaskSpec] = []
         for file in names.sorted() where !file.hasPrefix(".") && file.hasSuffix(suffix) && file.count > suffix.count {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The keys of the HTTP API's protection: `token` (the bearer token every
 /// request must then carry) and `http_timeout` (how long a connection may

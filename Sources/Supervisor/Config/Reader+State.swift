@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The `state_file` key: where run-time changes (cardinality, started and
 /// stopped tasks) are kept across restarts. By default beside the config:
@@ -14,7 +15,7 @@ extension Reader {
     func stateFile(_ top: [String: JSONValue]) throws(ConfigError) -> String {
         guard let path = try string(top["state_file"], "state_file") else { return Self.defaultStateFile(for: file) }
         guard !path.isEmpty else { throw fail("state_file", "must not be empty") }
-        var directory = (path as NSString).deletingLastPathComponent
+        var directory = directoryPart(of: path)
         if directory.isEmpty { directory = "." }
         var info = stat()
         guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The worker log keys: `log_dir`, `log_max_size`, `log_backups`.
 extension Reader {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeepAlive
 
 /// Where the supervisor reports lifecycle changes: one call at each spot in

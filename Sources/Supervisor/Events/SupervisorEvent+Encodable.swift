@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The JSON form of an event (one object per event on `GET /events`):
 /// `seq`, `time` (RFC 3339 UTC with milliseconds), `type`, `task`, and the

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One lifecycle change of a task or a worker, as subscribers of
 /// `Supervisor.events` (and `GET /events`) see it.

@@ -1,5 +1,6 @@
 import CoreMetrics
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeepAlive
 
 /// The supervisor's metrics, made with the `MetricsFactory` it is given (no

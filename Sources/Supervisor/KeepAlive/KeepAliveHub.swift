@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import NIOConcurrencyHelpers
 import KeepAlive
 import ZeroMQ
 
@@ -84,7 +86,7 @@ public final class KeepAliveHub: Sendable {
         batches = stream
 
         let (front, back, listen) = (ZMQHandOff(frontend), ZMQHandOff(backend), ZMQHandOff(listener))
-        let proxyThread = Thread {
+        DetachedThread.start(name: "wpm-ka-proxy") {
             LatencySensitiveThread.enter()
             let (frontend, backend) = (front.take(), back.take())
             // Returns when the context is shut down.
@@ -92,19 +94,15 @@ public final class KeepAliveHub: Sendable {
             frontend.close()
             backend.close()
         }
-        proxyThread.name = "wpm-keepalive-proxy"
-        proxyThread.start()
 
         let overloads = self.overloads
-        let listenThread = Thread {
+        DetachedThread.start(name: "wpm-ka-listener") {
             LatencySensitiveThread.enter()
             let listener = listen.take()
             Self.listen(listener, continuation: continuation, overloads: overloads)
             listener.close()
             continuation.finish()
         }
-        listenThread.name = "wpm-keepalive-listener"
-        listenThread.start()
     }
 
     /// The numeric address `host` stands for, IPv4 first (libzmq binds
@@ -182,7 +180,7 @@ public enum KeepAliveHubError: Error, CustomStringConvertible {
 
 /// A thread-safe counter.
 final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var count = 0
     func add(_ n: Int) { lock.withLock { count += n } }
     var value: Int { lock.withLock { count } }

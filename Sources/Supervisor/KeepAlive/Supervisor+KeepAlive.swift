@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeepAlive
 
 /// Keep-alives received by the hub, matched to workers (SPEC §2): frame 0

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// RFC 3339 UTC timestamps to the millisecond (`2026-11-27T20:45:11.123Z`),
 /// for JSON log lines and worker log files. Formatted by hand: it runs for

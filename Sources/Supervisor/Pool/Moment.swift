@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A point in time as the supervisor sees it: the monotonic instant for
 /// deadlines, the wall clock for what users are shown.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a pool asks its owner to do after an event.
 public enum PoolAction: Sendable, Hashable {

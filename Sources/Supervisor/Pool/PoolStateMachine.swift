@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeepAlive
 
 /// One task's pool as a pure state machine: events in, actions out, no I/O.

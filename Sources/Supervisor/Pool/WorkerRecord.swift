@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeepAlive
 
 /// What a pool knows of one of its worker processes.

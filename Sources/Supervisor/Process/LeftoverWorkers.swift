@@ -1,5 +1,6 @@
 import CShims
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Workers of an earlier run of the same manager that are still running

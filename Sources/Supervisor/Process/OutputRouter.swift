@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import SystemPackage
 
@@ -65,8 +66,8 @@ public final class OutputRouter: Sendable {
     /// to be written, at most `timeout` in all.
     public func finish(timeout: Duration) {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        let deadline = Date().addingTimeInterval(seconds)
-        while pipes.count > 0, Date() < deadline { usleep(5_000) }
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while pipes.count > 0, ContinuousClock.now < deadline { usleep(5_000) }
         standardOutput?.waitUntilIdle(before: deadline)
         files?.waitUntilIdle(before: deadline)
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Where an `OutputWriter` writes. Used only on the writer's own thread.
@@ -26,7 +27,7 @@ final class OutputWriter: @unchecked Sendable {
     private let logger: Logger
     private let destination: any OutputDestination
     // Everything below is guarded by `condition`.
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     private var pending: [Chunk] = []
     private var pendingBytes = 0
     private var busy = false
@@ -40,9 +41,7 @@ final class OutputWriter: @unchecked Sendable {
         self.capacity = capacity
         self.destination = destination
         self.logger = logger
-        let thread = Thread { [self] in run() }
-        thread.name = "wpm-output-\(name)"
-        thread.start()
+        DetachedThread.start(name: "wpm-output-\(name)") { [self] in run() }
     }
 
     /// Queues `chunk`, or drops and counts it when the buffer is full.
@@ -82,7 +81,7 @@ final class OutputWriter: @unchecked Sendable {
 
     /// Waits until everything queued is written, at most until `deadline`.
     @discardableResult
-    func waitUntilIdle(before deadline: Date) -> Bool {
+    func waitUntilIdle(before deadline: ContinuousClock.Instant) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while !pending.isEmpty || busy || reopenRequested {

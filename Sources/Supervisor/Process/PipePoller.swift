@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import NIOConcurrencyHelpers
 import SystemPackage
 
 /// Watches the workers' output pipes with poll(2) on one thread of its own
@@ -11,7 +13,7 @@ import SystemPackage
 /// after a pipe's source was cancelled and its descriptor closed; the cause
 /// was not found. This thread of our own has not crashed in 160 such stops.
 final class PipePoller: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NIOLock()
     // Guarded by `lock`.
     private var readers: [Int32: PipeReader] = [:]
     private var generation = 0
@@ -26,9 +28,7 @@ final class PipePoller: @unchecked Sendable {
             _ = fcntl(fd, F_SETFL, O_NONBLOCK)
         }
         (wakeRead, wakeWrite) = (fds[0], fds[1])
-        let thread = Thread { [self] in run() }
-        thread.name = "wpm-output-pipes"
-        thread.start()
+        DetachedThread.start(name: "wpm-output-pipes") { [self] in run() }
     }
 
     /// Pipes being followed (closed ones are gone once their reader finished).

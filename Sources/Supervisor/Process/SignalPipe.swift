@@ -1,5 +1,6 @@
 import CShims
-import Foundation
+import FoundationEssentials
+import Glibc
 import SystemPackage
 
 /// Turns signals into an `AsyncStream` of signal numbers: a handler writes
@@ -16,7 +17,7 @@ public final class SignalPipe: Sendable {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         self.signals = stream
         let readEnd = fds.readEnd
-        let thread = Thread {
+        DetachedThread.start(name: "wpm-signals") {
             var byte: UInt8 = 0
             while true {
                 let n = read(readEnd.rawValue, &byte, 1)
@@ -30,8 +31,6 @@ public final class SignalPipe: Sendable {
                 }
             }
         }
-        thread.name = "wpm-signals"
-        thread.start()
         let rc = numbers.withUnsafeBufferPointer {
             wpm_install_signal_pipe(fds.writeEnd.rawValue, $0.baseAddress, Int32($0.count))
         }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import NIOConcurrencyHelpers
 
 /// Spawns workers on a thread of its own, so the supervisor never waits for
 /// a spawn (up to a millisecond each, more on a busy machine): a stall
@@ -31,23 +33,21 @@ public final class SpawnQueue: @unchecked Sendable {
     private let spawner: Spawner
 
     /// Guards `backlog` and `closed`; never held during a spawn.
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     private var backlog = SpawnBacklog()
     private var closed = false
 
     /// Held during each spawn until its pid is in `unreported`.
-    private let spawnLock = NSLock()
+    private let spawnLock = NIOLock()
     /// Guards `unreported`.
-    private let reportLock = NSLock()
+    private let reportLock = NIOLock()
     /// Pids spawned whose result the supervisor has not taken yet.
     private var unreported: Set<pid_t> = []
 
     public init(spawner: Spawner) {
         self.spawner = spawner
         (results, continuation) = AsyncStream<Result>.makeStream()
-        let thread = Thread { [self] in serve() }
-        thread.name = "wpm-spawner"
-        thread.start()
+        DetachedThread.start(name: "wpm-spawner") { [self] in serve() }
     }
 
     /// Asks for `count` more workers of `spec`.

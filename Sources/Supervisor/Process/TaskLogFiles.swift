@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// One log file per task, `DIR/TASK.log`, rotated by size: before a write

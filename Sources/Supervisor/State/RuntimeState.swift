@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import Glibc
+import NIOConcurrencyHelpers
 
 /// What run-time changes survive a manager restart: which tasks run and the
 /// cardinality of each. Kept in a JSON file, by default beside the config
@@ -62,8 +65,7 @@ public enum StateFile {
     private static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.dataCorrupted(let context):
-            return (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-                ?? context.debugDescription
+            return context.debugDescription
         case DecodingError.keyNotFound(let key, _):
             return "\"\(key.stringValue)\" is missing"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
@@ -78,7 +80,7 @@ public enum StateFile {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(state) + Data("\n".utf8)
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = directoryPart(of: path)
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StateFileError(call: "open \(temporary)", errno: errno) }
@@ -86,7 +88,7 @@ public enum StateFile {
         data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -125,7 +127,7 @@ struct StateFileError: Error, CustomStringConvertible {
 public final class StateWriter: @unchecked Sendable {
     public let path: String
     private let queue = DispatchQueue(label: "wpm.state")
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var pending: RuntimeState?
     private let onError: @Sendable (String) -> Void
 

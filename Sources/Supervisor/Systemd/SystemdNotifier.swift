@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// systemd's readiness protocol without libsystemd: datagrams such as
 /// `READY=1`, `WATCHDOG=1` and `STOPPING=1` sent to the unix socket named by

@@ -1,5 +1,6 @@
 import CShims
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Threads on the path from a keep-alive (or its absence) to a signal: the
 /// keep-alive proxy and listener, libzmq's I/O thread and the supervisor's
