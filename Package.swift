@@ -71,6 +71,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            // Release builds link the Swift runtime and FoundationEssentials
+            // statically (its two helper archives named, as SwiftPM's
+            // --static-swift-stdlib would), with lld packing the relative
+            // relocations (RELR) and without exporting every symbol: about
+            // 5 MiB less resident code than a dynamic build (README, "Performance").
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-static-stdlib", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-l_FoundationCShims",
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        "-Xlinker", "--no-export-dynamic",
+                    ], .when(configuration: .release))
             ]
         ),
         .executableTarget(
