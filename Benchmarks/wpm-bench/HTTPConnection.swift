@@ -5,11 +5,17 @@ import Glibc
 /// 127.0.0.1: enough for the manager's API (answers with Content-Length),
 /// and cheap enough that it adds next to nothing to a measured round trip.
 final class HTTPConnection {
-    private let fd: Int32
+    private let port: Int
+    private var fd: Int32
     private var buffer: [UInt8] = []
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        self.port = port
+        fd = try Self.connect(port: port)
+    }
+
+    private static func connect(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -18,23 +24,49 @@ final class HTTPConnection {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else {
             close(fd)
             throw BenchError("connect 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
         }
+        return fd
     }
 
     deinit { close(fd) }
 
-    /// Sends one request and reads the whole answer.
+    /// Sends one request and reads the whole answer. A connection the
+    /// manager closed while it was idle (its `http_timeout`) is opened
+    /// again and the request sent once more, as HTTP clients do.
     func request(_ method: String, _ path: String) throws -> (status: Int, body: String) {
+        do {
+            return try exchange(method, path)
+        } catch let closed as ConnectionClosed where closed.beforeAnswer {
+            close(fd)
+            buffer = []
+            fd = try Self.connect(port: port)
+            return try exchange(method, path)
+        }
+    }
+
+    private struct ConnectionClosed: Error, CustomStringConvertible {
+        let beforeAnswer: Bool
+        let description: String
+    }
+
+    private func exchange(_ method: String, _ path: String) throws -> (status: Int, body: String) {
         let head = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         var sent = 0
         while sent < head.count {
             let n = head[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw BenchError("send: \(String(cString: strerror(errno)))") }
+            guard n > 0 else {
+                let closed = errno == EPIPE || errno == ECONNRESET
+                let text = "send: \(String(cString: strerror(errno)))"
+                if closed { throw ConnectionClosed(beforeAnswer: buffer.isEmpty, description: text) }
+                throw BenchError(text)
+            }
             sent += n
         }
         // Headers.
@@ -78,7 +110,11 @@ final class HTTPConnection {
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { throw BenchError(n == 0 ? "connection closed" : "recv: \(String(cString: strerror(errno)))") }
+        if n == 0 || (n < 0 && errno == ECONNRESET) {
+            let text = n == 0 ? "connection closed" : "recv: \(String(cString: strerror(errno)))"
+            throw ConnectionClosed(beforeAnswer: buffer.isEmpty, description: text)
+        }
+        guard n > 0 else { throw BenchError("recv: \(String(cString: strerror(errno)))") }
         buffer += chunk[..<n]
     }
 }
