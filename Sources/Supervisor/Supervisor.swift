@@ -278,8 +278,15 @@ public actor Supervisor {
         timerAt = nil
         let now = Moment.now()
         firing = true
-        // Spawns only queue work for the spawner thread: fifty workers
-        // stalling together all get their SIGTERM at once.
+        // Spawns only queue work for the spawner thread, and it waits for
+        // the end of the loop: fifty workers stalling together all get
+        // their SIGTERM at once, before any replacement starts.
+        spawns.holdingSpawns { fireDue(now: now) }
+        firing = false
+        armTimer()
+    }
+
+    private func fireDue(now: Moment) {
         while let first = deadlines.min, first.at <= now.instant {
             _ = deadlines.removeMin()
             switch first.target {
@@ -295,7 +302,5 @@ public actor Supervisor {
                 }
             }
         }
-        firing = false
-        armTimer()
     }
 }

@@ -70,6 +70,31 @@ import Testing
         #expect(queue.cancel(task: "broken", upTo: 10) == 0)
     }
 
+    @Test func spawnsWaitWhileHeldAndStartWhenReleased() async throws {
+        let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
+        defer { queue.close() }
+        var results = queue.results.makeAsyncIterator()
+        let spec = TaskSpec(name: "held", command: "/bin/true")
+        // Held: none begins, however long the holder takes (an unheld spawner
+        // starts one within microseconds), so all can still be cancelled.
+        let dropped = queue.holdingSpawns {
+            queue.enqueue(spec, count: 2)
+            usleep(200_000)
+            return queue.cancel(task: "held", upTo: 10)
+        }
+        #expect(dropped == 2)
+        // Released: what was queued while held starts.
+        queue.holdingSpawns { queue.enqueue(spec, count: 1) }
+        let result = try #require(await results.next())
+        guard case .spawned(let pid, _) = result.outcome else {
+            Issue.record("expected a spawn, got \(result.outcome)")
+            return
+        }
+        var status: Int32 = 0
+        #expect(waitpid(pid, &status, 0) == pid)
+        queue.reported(pid)
+    }
+
     @Test func aGroupNumberOfAnUnreportedSpawnIsNeverSignalled() async throws {
         let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
         defer { queue.close() }

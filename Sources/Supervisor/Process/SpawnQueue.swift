@@ -36,6 +36,8 @@ public final class SpawnQueue: @unchecked Sendable {
     private let condition = ThreadCondition()
     private var backlog = SpawnBacklog()
     private var closed = false
+    /// While set, spawns wait in the backlog (`holdingSpawns`).
+    private var held = false
 
     /// Held during each spawn until its pid is in `unreported`.
     private let spawnLock = NIOLock()
@@ -57,6 +59,21 @@ public final class SpawnQueue: @unchecked Sendable {
             backlog.add(spec, count: count)
             condition.signal()
         }
+    }
+
+    /// Runs `body` (on the supervisor) with new spawns held back until it
+    /// returns: the SIGTERMs of a burst of stalled workers all go out, and
+    /// the workers can act on them, before their replacements start and
+    /// compete for the CPU.
+    public func holdingSpawns<R>(_ body: () -> R) -> R {
+        condition.withLock { held = true }
+        defer {
+            condition.withLock {
+                held = false
+                if !backlog.isEmpty { condition.signal() }
+            }
+        }
+        return body()
     }
 
     /// Drops up to `count` of the task's spawns that have not begun; returns
@@ -92,7 +109,7 @@ public final class SpawnQueue: @unchecked Sendable {
 
     private func next() -> TaskSpec? {
         condition.withLock {
-            while backlog.isEmpty, !closed { condition.wait() }
+            while backlog.isEmpty || held, !closed { condition.wait() }
             return closed ? nil : backlog.next()
         }
     }
