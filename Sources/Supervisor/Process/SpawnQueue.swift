@@ -64,7 +64,7 @@ public final class SpawnQueue: @unchecked Sendable {
     /// Runs `body` (on the supervisor) with new spawns held back until it
     /// returns: the SIGTERMs of a burst of stalled workers all go out, and
     /// the workers can act on them, before their replacements start and
-    /// compete for the CPU.
+    /// compete for the CPU. Not to be nested.
     public func holdingSpawns<R>(_ body: () -> R) -> R {
         condition.withLock { held = true }
         defer {

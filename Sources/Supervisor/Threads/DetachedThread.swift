@@ -4,7 +4,7 @@ import Glibc
 /// Starts the manager's own long-lived threads (signals, spawner, keep-alive
 /// proxy and listener, output). They are plain POSIX threads: Foundation's
 /// `Thread` would load all of Foundation and ICU into the manager for this
-/// alone (README, "Performance").
+/// alone (README, Design: "No Foundation in the manager").
 enum DetachedThread {
     /// Runs `body` on a new detached thread named `name` (the kernel keeps
     /// its first 15 bytes). Failing to start a thread is fatal: the
