@@ -85,7 +85,7 @@ struct WPManager: AsyncParsableCommand {
             if let listen { config.listen = listen }
             try config.applyAccessToken(environment: ProcessInfo.processInfo.environment)
         } catch {
-            writeStandardError("wpmanager: \(error)\n")
+            LogOutput.standardError.write("wpmanager: \(error)\n")
             throw ExitCode(2)
         }
         for warning in config.warnings { logger.warning("\(warning)") }
@@ -98,7 +98,7 @@ struct WPManager: AsyncParsableCommand {
                 host: config.keepalives.host, inboundPort: config.keepalives.inboundPort,
                 internalPort: config.keepalives.internalPort)
         } catch {
-            writeStandardError("wpmanager: \(error)\n")
+            LogOutput.standardError.write("wpmanager: \(error)\n")
             throw ExitCode(2)
         }
         logger.notice("keep-alives inbound on \(keepAlives.inboundEndpoint), watchable on \(keepAlives.internalEndpoint)")
@@ -237,22 +237,9 @@ extension WPManager {
             let usage =
                 message.lowercased().contains("usage:")
                 ? "" : "\nUsage: " + usageString() + "\n  See 'wpmanager --help' for more."
-            writeStandardError((message + usage + "\n"))
+            LogOutput.standardError.write(message + usage + "\n")
             Glibc.exit(2)
         }
     }
 }
 
-/// Writes `text` to standard error, unbuffered.
-func writeStandardError(_ text: String) {
-    var text = text
-    text.withUTF8 { bytes in
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return }
-            offset += n
-        }
-    }
-}

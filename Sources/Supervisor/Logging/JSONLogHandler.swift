@@ -93,19 +93,6 @@ public final class LogOutput: Sendable {
     public static let standardError = LogOutput(fd: 2)
 
     public func write(_ line: String) {
-        var bytes = Array(line.utf8)
-        fd.withLock { fd in
-            var offset = 0
-            while offset < bytes.count {
-                let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                if n > 0 {
-                    offset += n
-                } else if n < 0, errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
+        fd.withLock { fd in _ = writeAll(fd, line.utf8) }
     }
 }

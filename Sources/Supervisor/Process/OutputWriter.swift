@@ -132,23 +132,6 @@ final class StandardOutputDestination: OutputDestination {
     func reopen() {}
 }
 
-/// Writes all of `bytes` unless an error stops it; returns how many were written.
-func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>) -> Int {
-    let array = Array(bytes)
-    var offset = 0
-    while offset < array.count {
-        let n = array.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-        if n > 0 {
-            offset += n
-        } else if n < 0, errno == EINTR {
-            continue
-        } else {
-            break
-        }
-    }
-    return offset
-}
-
 func newlines(in bytes: some Collection<UInt8>) -> Int {
     bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
 }
