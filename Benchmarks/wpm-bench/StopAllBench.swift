@@ -14,21 +14,7 @@ struct StopAllBench: Workload {
     @OptionGroup var output: OutputOptions
 
     func measure() throws -> WorkloadResult {
-        var wpm: [Double] = []
-        var base: [Double] = []
-        for _ in 0..<repeats {
-            base.append(try baselineRun())
-            wpm.append(try managerRun())
-        }
-        let value = median(wpm), baseline = median(base)
-        return WorkloadResult(
-            workload: Self.name,
-            figures: [
-                Figure(
-                    workload: Self.name, name: "\(workers) workers, stop request to all reaped", value: value,
-                    unit: "ms", baseline: baseline, target: "≤ 1.5 × baseline", met: value <= 1.5 * baseline)
-            ],
-            details: ["workers": workers, "wpm_ms": wpm, "baseline_ms": base])
+        try medians("\(workers) workers, stop request to all reaped", workers: workers, repeats: repeats, baseline: baselineRun, manager: managerRun)
     }
 
     private func managerRun() throws -> Double {

@@ -22,6 +22,31 @@ extension Workload {
     }
 }
 
+extension Workload {
+    /// The baseline, then the manager, `repeats` times in turn; one figure,
+    /// median against median, with the target ≤ 1.5 × baseline.
+    func medians(
+        _ figure: String, workers: Int, repeats: Int, baseline baselineRun: () throws -> Double,
+        manager managerRun: () throws -> Double
+    ) throws -> WorkloadResult {
+        var wpm: [Double] = []
+        var base: [Double] = []
+        for _ in 0..<repeats {
+            base.append(try baselineRun())
+            wpm.append(try managerRun())
+        }
+        let value = median(wpm), baseline = median(base)
+        return WorkloadResult(
+            workload: Self.name,
+            figures: [
+                Figure(
+                    workload: Self.name, name: figure, value: value, unit: "ms", baseline: baseline,
+                    target: "≤ 1.5 × baseline", met: value <= 1.5 * baseline)
+            ],
+            details: ["workers": workers, "wpm_ms": wpm, "baseline_ms": base])
+    }
+}
+
 /// Median of unsorted values.
 func median(_ values: [Double]) -> Double { percentile(values.sorted(), 50) }
 
