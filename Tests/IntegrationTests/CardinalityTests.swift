@@ -57,10 +57,14 @@ extension IntegrationSuite {
             #expect(await eventually { m.liveWorkers().count == 3 })
             let status = try await m.status("Work")
             #expect(status["Active Workers"] == "3 / 3")
-            // Every worker spawned beyond the three was stopped (counted dead).
-            let dead = Int(status["Dead Workers"] ?? "") ?? -1
-            let spawned = dead + 3
-            #expect(spawned >= 3 && spawned < 300)
+            // Every worker spawned beyond the three was stopped (counted
+            // dead), and the spawns not begun were dropped: fewer than the
+            // 1 + 299 the first request asked for.
+            let dead = try #require(Int(status["Dead Workers"] ?? ""))
+            let metrics = MetricsTests.parse(try await m.get("/metrics").body).samples
+            let spawned = try #require(MetricsTests.value(metrics, "wpm_worker_spawns_total", ["task": "Work"]))
+            #expect(Int(spawned) == dead + 3)
+            #expect(spawned < 300)
             // A stop in the middle of a large scale-up leaves nothing behind either.
             _ = try await m.get("/tasks/Work/set/cardinality/300")
             _ = try await m.request(.delete, "/tasks/Work")

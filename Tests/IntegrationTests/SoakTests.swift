@@ -124,6 +124,8 @@ struct SoakTests {
             #expect(settled, "tasks did not settle at \(cardinality)")
             let end = Usage(pid: m.pid)
             let start = try #require(baseline)
+            // Read from /proc, or every growth check below would compare zeros.
+            try #require(start.rssKiB > 0 && start.anonymousKiB > 0 && start.threads > 0 && start.fds > 0, "\(start)")
 
             // No zombie, no orphan: every live process of this run is a worker, a child of the manager.
             #expect(await eventually { ProcessTable.children(of: m.pid).allSatisfy { ProcessTable.state($0) != "Z" } })

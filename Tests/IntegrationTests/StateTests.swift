@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Run-time changes survive a restart (the state file), `--clean-state`
@@ -99,15 +100,33 @@ extension IntegrationSuite {
         _ = try await first.waitForExit()
         #expect(old.allSatisfy(ProcessTable.isAlive))
 
+        // Never more than the cardinality: the old ones are gone before the
+        // next manager spawns (they ignore SIGTERM, so an overlap would last
+        // the grace period; polled every 2 ms until the new ones are up).
+        let watching = Mutex(true)
+        let watch = Task.detached { () -> (sawNew: Bool, overlap: Bool) in
+            var sawNew = false
+            while watching.withLock({ $0 }) {
+                let managers = ws.liveProcesses().filter { ProcessTable.command($0).contains("wpmanager") }
+                let newWorkers = managers.flatMap(ProcessTable.children(of:)).filter { ProcessTable.state($0) != "Z" }
+                sawNew = sawNew || !newWorkers.isEmpty
+                if !newWorkers.isEmpty, old.contains(where: ProcessTable.isAlive) { return (sawNew, true) }
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            return (sawNew, false)
+        }
         try await withManager(ws, config: config) { m in
             #expect(await eventually { old.allSatisfy { !ProcessTable.isAlive($0) } })
             let new = try await m.waitForWorkers("Auto", count: 2)
+            watching.withLock { $0 = false }
+            let watched = await watch.value
+            #expect(watched.sawNew, "the watch never saw the new workers")
+            #expect(!watched.overlap, "new workers ran beside the old ones")
             #expect(Set(new).isDisjoint(with: old))
             #expect(m.stderr.text.contains("left running by an earlier wpmanager"))
             #expect(strangers.allSatisfy(ProcessTable.isAlive))
-            // Never more than the cardinality: the two old ones were gone first.
-            #expect(await eventually { m.liveWorkers().filter { ProcessTable.parent($0) == m.pid }.count == 2 })
         }
+        watching.withLock { $0 = false }
         for pid in strangers { kill(pid, SIGKILL) }
     }
 }

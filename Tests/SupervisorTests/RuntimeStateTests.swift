@@ -6,11 +6,11 @@ import Testing
 /// The state file: written atomically, read back, and refused with a reason
 /// when it is not a state file (the manager then ignores it).
 @Suite struct RuntimeStateTests {
-    let directory: String = {
-        let path = NSTemporaryDirectory() + "wpm-state-\(UUID().uuidString.prefix(8))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// Removed with the suite instance, whatever the test did.
+    let scratch: TaskDirectory
+    var directory: String { scratch.path }
+
+    init() throws { scratch = try TaskDirectory() }
 
     var file: String { directory + "/example.state.json" }
 
@@ -19,7 +19,6 @@ import Testing
     }
 
     @Test func roundTripLeavesNoTemporaryFile() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let state = RuntimeState(tasks: ["A": .init(running: true, cardinality: 3), "B": .init(running: false, cardinality: 0)])
         try StateFile.write(state, to: file)
         #expect(try StateFile.read(file) == state)
@@ -30,7 +29,6 @@ import Testing
     }
 
     @Test func aMissingFileIsNoState() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try StateFile.read(file) == nil)
     }
 
@@ -44,7 +42,6 @@ import Testing
         (#"{"version": 1, "tasks": {"A": {"running": true, "cardinality": -2}}}"#, "task A has a negative cardinality"),
     ])
     func aBrokenFileIsRefusedWithTheReason(text: String, reason: String) throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         write(text)
         #expect {
             _ = try StateFile.read(file)

@@ -6,11 +6,11 @@ import Testing
 @testable import Supervisor
 
 @Suite struct TaskLogFilesTests {
-    let directory = NSTemporaryDirectory() + "wpm-logs-\(UUID().uuidString.prefix(8))"
+    /// Removed with the suite instance, whatever the test did.
+    let scratch: TaskDirectory
+    var directory: String { scratch.path }
 
-    init() throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
+    init() throws { scratch = try TaskDirectory() }
 
     func contents(_ name: String) -> String? {
         try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)
@@ -19,7 +19,6 @@ import Testing
     func chunk(_ lines: [String]) -> [UInt8] { Array(lines.map { $0 + "\n" }.joined().utf8) }
 
     @Test func rotatesBetweenLinesAtTheSizeKeepingTheBackups() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let files = TaskLogFiles(config: WorkerLogConfig(directory: directory, maxSize: 100, backups: 2), logger: Logger(label: "t"))
         // 30 lines of 20 bytes: five per file.
         let lines = (0..<30).map { String(format: "line %03d ----------", $0) }
@@ -33,7 +32,6 @@ import Testing
     }
 
     @Test func aLineLongerThanTheLimitGetsAFileOfItsOwnAndNoBackupsMeansTruncation() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let files = TaskLogFiles(config: WorkerLogConfig(directory: directory, maxSize: 50, backups: 0), logger: Logger(label: "t"))
         let long = String(repeating: "x", count: 80)
         #expect(files.write(task: "T", chunk: chunk(["short", long, "after"]), lines: 3) == 0)
@@ -42,7 +40,6 @@ import Testing
     }
 
     @Test func reopenFollowsTheNameAndAppends() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let files = TaskLogFiles(config: WorkerLogConfig(directory: directory, maxSize: 0, backups: 1), logger: Logger(label: "t"))
         #expect(files.write(task: "T", chunk: chunk(["one"]), lines: 1) == 0)
         try FileManager.default.moveItem(atPath: directory + "/T.log", toPath: directory + "/T.log.moved")
@@ -81,12 +78,22 @@ final class GatedDestination: OutputDestination, @unchecked Sendable {
         let destination = GatedDestination()
         let writer = OutputWriter(name: "test", capacity: 100, destination: destination, logger: Logger(label: "t"))
         let line = Array(String(repeating: "y", count: 39).utf8) + [10]
-        let start = ContinuousClock.now
         // The buffer holds two chunks; the (stuck) writer thread takes at
         // most one batch of them away meanwhile: two to four get through.
-        for _ in 0..<50 { writer.submit(.init(task: "A", bytes: line, lines: 1)) }
-        writer.submit(.init(task: "B", bytes: line + line + line, lines: 3))
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Submitted from a thread of its own, so that a submit that blocks
+        // fails the test instead of hanging it.
+        let submitted = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            for _ in 0..<50 { writer.submit(.init(task: "A", bytes: line, lines: 1)) }
+            writer.submit(.init(task: "B", bytes: line + line + line, lines: 3))
+            submitted.signal()
+        }
+        let returned = submitted.wait(timeout: .now() + 20) == .success
+        #expect(returned, "submit blocked on a stuck destination")
+        guard returned else {
+            destination.gate.signal()
+            return
+        }
         let droppedA = writer.droppedLines(task: "A")
         #expect((46...48).contains(droppedA), "\(droppedA)")
         #expect(writer.droppedLines(task: "B") == 3)
