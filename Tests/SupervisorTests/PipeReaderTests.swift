@@ -29,12 +29,14 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
         defer { try? pipe.readEnd.close() }
         _ = fcntl(pipe.readEnd.rawValue, F_SETFL, O_NONBLOCK)
         let long = String(repeating: "x", count: 2 * OutputRouter.maxLine + 100)
+        // Smaller than the long line: it arrives in several reads.
+        var buffer = [UInt8](repeating: 0, count: 4096)
         for piece in ["a\nb", "b\n", long, "\nlast"] {
             _ = try pipe.writeEnd.writeAll(Array(piece.utf8))
-            #expect(reader.drain(pipe.readEnd))  // more may come
+            #expect(reader.drain(pipe.readEnd, buffer: &buffer))  // more may come
         }
         try pipe.writeEnd.close()
-        #expect(!reader.drain(pipe.readEnd))  // end of file
+        #expect(!reader.drain(pipe.readEnd, buffer: &buffer))  // end of file
         #expect(!out.text.withLock { $0 }.contains("last"))  // no newline yet
         reader.finish()
         let deadline = ContinuousClock.now + .seconds(20)

@@ -51,7 +51,8 @@ final class PipePoller: @unchecked Sendable {
     private func run() {
         var polled: [pollfd] = []
         var seen = -1
-        var buffer = [UInt8](repeating: 0, count: 256)
+        // One read buffer for the wake-up pipe and every worker's pipe.
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             lock.lock()
             if seen != generation {
@@ -71,7 +72,7 @@ final class PipePoller: @unchecked Sendable {
                 lock.lock()
                 let reader = readers[fd]
                 lock.unlock()
-                guard let reader, !reader.drain(FileDescriptor(rawValue: fd)) else { continue }
+                guard let reader, !reader.drain(FileDescriptor(rawValue: fd), buffer: &buffer) else { continue }
                 reader.finish()
                 lock.lock()
                 readers[fd] = nil

@@ -11,7 +11,6 @@ final class PipeReader: @unchecked Sendable {
     let outputPrefix: [UInt8]
     let filePrefix: [UInt8]
     private var pending: [UInt8] = []
-    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     init(task: String, pid: pid_t, standardOutput: OutputWriter?, files: OutputWriter?) {
         self.task = task
@@ -21,8 +20,9 @@ final class PipeReader: @unchecked Sendable {
         filePrefix = Array(" [\(pid)] ".utf8)
     }
 
-    /// Reads what is there; false at end of file or on an error.
-    func drain(_ fd: FileDescriptor) -> Bool {
+    /// Reads what is there through `buffer` (the poller's one buffer for
+    /// every pipe); false at end of file or on an error.
+    func drain(_ fd: FileDescriptor, buffer: inout [UInt8]) -> Bool {
         while true {
             let count = buffer.withUnsafeMutableBytes { raw in
                 read(fd.rawValue, raw.baseAddress, raw.count)
