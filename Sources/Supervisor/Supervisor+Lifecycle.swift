@@ -26,7 +26,7 @@ extension Supervisor {
             group.addTask { await self.consume(signals: signals, requestShutdown: requestShutdown) }
             group.addTask { await self.consume(spawnResults: self.spawns.results) }
             if let keepAlives {
-                group.addTask { await self.consume(keepAlives: keepAlives.batches) }
+                group.addTask { await self.consume(keepAlives: keepAlives) }
             }
             try? await gracefulShutdown()
             await self.shutDown()
@@ -58,8 +58,18 @@ extension Supervisor {
         for await result in spawnResults { spawnFinished(result) }
     }
 
-    private func consume(keepAlives: AsyncStream<[KeepAliveHub.Item]>) async {
-        for await batch in keepAlives { receive(batch) }
+    /// Batches as they come; messages the hub had to shed meanwhile (the
+    /// supervisor fell behind) are counted as dropped for `overload`.
+    private func consume(keepAlives hub: KeepAliveHub) async {
+        var shedCounted = 0
+        for await batch in hub.batches {
+            let shed = hub.shedMessages
+            if shed > shedCounted {
+                metrics.keepAliveDropped(task: nil, reason: .overload, count: shed - shedCounted)
+                shedCounted = shed
+            }
+            receive(batch)
+        }
     }
 
     func handle(signal: Int32, requestShutdown: @Sendable () async -> Void) async {

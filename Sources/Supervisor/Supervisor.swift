@@ -52,7 +52,6 @@ public actor Supervisor {
     /// Orphaned descendants of workers reaped so far.
     public private(set) var orphansReaped = 0
     /// Received messages that name no task, by reason.
-    var unattributedDrops: [KeepAliveDrop: Int] = [:]
     /// Lifecycle events for subscribers, and the metrics they move (Events/).
     public nonisolated let events: EventBus
     let metrics: SupervisorMetrics

@@ -49,11 +49,13 @@ public final class SupervisorMetrics: Sendable {
     private let subscribers: Gauge
 
     public init(taskNames: [String], factory: any MetricsFactory) {
-        // Per task, every reason but `unknown_task`; for messages naming no
-        // task (task=""), every reason but `wrong_task`.
+        // Per task, every reason but `unknown_task` and `overload` (messages
+        // shed before they were read name no task we know of); for the rest
+        // (task=""), every reason but `wrong_task`.
         func dropCounters(_ task: String) -> [KeepAliveDrop: CoreMetrics.Counter] {
-            Dictionary(
-                uniqueKeysWithValues: KeepAliveDrop.allCases.filter { $0 != (task.isEmpty ? .wrongTask : .unknownTask) }.map {
+            let excluded: Set<KeepAliveDrop> = task.isEmpty ? [.wrongTask] : [.unknownTask, .overload]
+            return Dictionary(
+                uniqueKeysWithValues: KeepAliveDrop.allCases.filter { !excluded.contains($0) }.map {
                     ($0, CoreMetrics.Counter(label: Name.keepAlivesDropped, dimensions: [("task", task), ("reason", $0.rawValue)], factory: factory))
                 })
         }
@@ -102,12 +104,12 @@ public final class SupervisorMetrics: Sendable {
         tasks[task]?.received.increment()
     }
 
-    /// A message was dropped; `task` is nil (or unknown) when it names no task.
-    func keepAliveDropped(task: String?, reason: KeepAliveDrop) {
+    /// `count` messages were dropped; `task` is nil (or unknown) when they name no task.
+    func keepAliveDropped(task: String?, reason: KeepAliveDrop, count: Int = 1) {
         if let task, let counters = tasks[task] {
-            counters.dropped[reason]?.increment()
+            counters.dropped[reason]?.increment(by: count)
         } else {
-            unattributed[reason]?.increment()
+            unattributed[reason]?.increment(by: count)
         }
     }
 

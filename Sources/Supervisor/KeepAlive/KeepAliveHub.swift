@@ -131,8 +131,8 @@ public final class KeepAliveHub: Sendable {
         return chosen.text
     }
 
-    /// Batches that had to be shed because the supervisor fell behind.
-    public var shedBatches: Int { overloads.value }
+    /// Messages shed (whole batches of them) because the supervisor fell behind.
+    public var shedMessages: Int { overloads.value }
 
     /// Stops both threads (their sockets close) and frees the ports.
     public func shutdown() {

@@ -13,7 +13,6 @@ extension Supervisor {
             case .success(let message):
                 let task = message.taskName
                 guard pools[task] != nil else {
-                    unattributedDrops[.unknownTask, default: 0] += 1
                     noteDrop(task: nil, reason: .unknownTask)
                     continue
                 }
@@ -36,7 +35,6 @@ extension Supervisor {
                     pools[topic]!.dropped(reason)
                     noteDrop(task: topic, reason: reason)
                 } else {
-                    unattributedDrops[reason == .wrongTask ? .unknownTask : reason, default: 0] += 1
                     noteDrop(task: nil, reason: reason == .wrongTask ? .unknownTask : reason)
                 }
             }
