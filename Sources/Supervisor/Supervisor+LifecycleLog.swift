@@ -35,28 +35,18 @@ extension Supervisor {
         }
     }
 
-    /// `record` is the worker as it was just before it was reaped.
-    func logExit(task: String, pid: pid_t, status: ExitStatus, record: WorkerRecord?) {
+    /// `kind`: how the worker ended, nil when it was not known (`ExitCounts.kind`).
+    func logExit(task: String, pid: pid_t, status: ExitStatus, kind: ExitCounts.Kind?) {
         var metadata = Self.metadata(task, pid)
         metadata["status"] = "\(status)"
         switch status {
         case .exited(let code): metadata["exit_code"] = .stringConvertible(code)
         case .signaled(let signal, _): metadata["signal"] = "\(SignalName.of(signal))"
         }
-        let kind = record.map { ExitCounts.kind(of: $0, status: status) }
-        metadata["exit"] = "\(kind.map(Self.name) ?? "unknown")"
+        metadata["exit"] = "\(kind?.name ?? "unknown")"
         switch kind {
         case .crashed?, .signaled?: logger.warning("worker exited", metadata: metadata)
         default: logger.info("worker exited", metadata: metadata)
-        }
-    }
-
-    static func name(_ kind: ExitCounts.Kind) -> String {
-        switch kind {
-        case .clean: "clean"
-        case .crashed: "crashed"
-        case .signaled: "signaled"
-        case .stalled: "stalled"
         }
     }
 

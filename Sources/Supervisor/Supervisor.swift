@@ -117,8 +117,9 @@ public actor Supervisor {
             let follow = pools[task]?.spawned(pid: pid, now: at) ?? []
             if let stall = pools[task]?.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
             perform(follow, task: task, now: .now())
-            // It may have exited before it was ours to reap.
-            reapOne(pid)
+            // It may have exited before it was ours to reap; so may have
+            // orphans queued behind it (the SIGCHLD came while it was unknown).
+            reap()
         case .failed(let message, let abandoned):
             logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
             let now = Moment.now()
@@ -184,9 +185,11 @@ public actor Supervisor {
         let record = pools[task]?.workers[pid]
         let before = record?.state
         let held = pools[task]?.spawnNotBefore
-        logExit(task: task, pid: pid, status: exit, record: record)
+        // How it ended, decided once, from the record as it was before the reap.
+        let kind = record.map { ExitCounts.kind(of: $0, status: exit) }
+        logExit(task: task, pid: pid, status: exit, kind: kind)
         cleanUpGroup(pid, stateBefore: before, now: now)
-        noteExit(pid: pid, status: exit, task: task, now: now)
+        noteExit(pid: pid, status: exit, kind: kind, task: task, now: now)
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
             noteSpawnDelay(task: task, before: held, now: now)
             perform(actions, task: task, now: now)
@@ -265,9 +268,7 @@ public actor Supervisor {
         if let timerAt, timerAt <= next { return }
         timer?.cancel()
         timerAt = next
-        let delay = ContinuousClock.now.duration(to: next).components
-        let nanoseconds = delay.seconds * 1_000_000_000 + delay.attoseconds / 1_000_000_000
-        timer = loop.scheduleTask(in: .nanoseconds(max(0, nanoseconds))) { [self] in
+        timer = loop.scheduleTask(in: TimeAmount(max(.zero, ContinuousClock.now.duration(to: next)))) { [self] in
             assumeIsolated { $0.fireDeadlines() }
         }
     }

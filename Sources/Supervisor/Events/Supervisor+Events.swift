@@ -12,11 +12,11 @@ extension Supervisor {
         events.publish(event)
     }
 
-    /// `pid`, a worker of `task`, was reaped: how it ended and why (call
-    /// before the pool forgets it).
-    func noteExit(pid: pid_t, status: ExitStatus, task: String, now: Moment) {
-        guard let worker = pools[task]?.workers[pid] else { return }
-        emit(.workerExited(pid: pid, status: status, reason: ExitCounts.kind(of: worker, status: status)), task: task, now: now)
+    /// `pid`, a worker of `task`, was reaped: how it ended and why (`kind`
+    /// nil: not a worker the pool knew).
+    func noteExit(pid: pid_t, status: ExitStatus, kind: ExitCounts.Kind?, task: String, now: Moment) {
+        guard let kind else { return }
+        emit(.workerExited(pid: pid, status: status, reason: kind), task: task, now: now)
     }
 
     /// `signal` was sent to `pid`: SIGKILL is an event; the SIGTERM of a

@@ -20,7 +20,7 @@ extension SupervisorEvent: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(sequence, forKey: .seq)
-        try c.encode(Self.timestamp(time), forKey: .time)
+        try c.encode(LogTimestamp.format(time), forKey: .time)
         try c.encode(type, forKey: .type)
         try c.encodeIfPresent(task, forKey: .task)
         try c.encodeIfPresent(pid, forKey: .pid)
@@ -46,7 +46,7 @@ extension SupervisorEvent: Encodable {
                 try c.encode(core, forKey: .coreDumped)
             }
         case .backoff(let until, let delay, let reason):
-            try c.encode(Self.timestamp(until), forKey: .until)
+            try c.encode(LogTimestamp.format(until), forKey: .until)
             try c.encode(delay, forKey: .delayMS)
             try c.encode(reason.rawValue, forKey: .reason)
         case .eventsLost(let count):
@@ -54,12 +54,5 @@ extension SupervisorEvent: Encodable {
         case .taskStopped, .workerSpawned, .workerReady, .workerKilled, .heartbeat:
             break
         }
-    }
-
-    /// `2026-11-27T20:45:07.123Z`
-    public static func timestamp(_ date: Date) -> String {
-        date.formatted(
-            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-                .timeSeparator(.colon).timeZone(separator: .omitted))
     }
 }

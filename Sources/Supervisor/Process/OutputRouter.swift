@@ -65,8 +65,7 @@ public final class OutputRouter: Sendable {
     /// At exit: waits for the workers' pipes to close and everything read
     /// to be written, at most `timeout` in all.
     public func finish(timeout: Duration) {
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        let deadline = ContinuousClock.now + .seconds(seconds)
+        let deadline = ContinuousClock.now + timeout
         while pipes.count > 0, ContinuousClock.now < deadline { usleep(5_000) }
         standardOutput?.waitUntilIdle(before: deadline)
         files?.waitUntilIdle(before: deadline)
