@@ -49,17 +49,4 @@ extension Supervisor {
         default: logger.info("worker exited", metadata: metadata)
         }
     }
-
-    /// Logs a new hold on `task`'s spawns (after a failed spawn or a worker
-    /// that died young); `before` is the hold there was before the event.
-    func noteSpawnDelay(task: String, before: ContinuousClock.Instant?, now: Moment) {
-        guard let after = pools[task]?.spawnNotBefore, after > now.instant, after != before else { return }
-        let wait = now.instant.duration(to: after)
-        logger.notice(
-            "spawns held back for \(wait.milliseconds) ms",
-            metadata: [
-                "task": "\(task)", "delay_ms": .stringConvertible(wait.milliseconds),
-                "until": "\(LogTimestamp.format(now.advanced(by: wait).date))",
-            ])
-    }
 }

@@ -124,9 +124,7 @@ public actor Supervisor {
             logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
             let now = Moment.now()
             emit(.spawnFailed(error: message), task: task, now: now)
-            let held = pools[task]?.spawnNotBefore
             let follow = pools[task]?.spawnFailed(message: message, abandoned: abandoned, now: now) ?? []
-            noteSpawnDelay(task: task, before: held, now: now)
             perform(follow, task: task, now: now)
         }
     }
@@ -184,14 +182,12 @@ public actor Supervisor {
         let exit = ExitStatus(waitStatus: status)
         let record = pools[task]?.workers[pid]
         let before = record?.state
-        let held = pools[task]?.spawnNotBefore
         // How it ended, decided once, from the record as it was before the reap.
         let kind = record.map { ExitCounts.kind(of: $0, status: exit) }
         logExit(task: task, pid: pid, status: exit, kind: kind)
         cleanUpGroup(pid, stateBefore: before, now: now)
         noteExit(pid: pid, status: exit, kind: kind, task: task, now: now)
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
-            noteSpawnDelay(task: task, before: held, now: now)
             perform(actions, task: task, now: now)
         }
     }

@@ -233,6 +233,20 @@ import KeepAlive
         #expect(p.tick(now: t(1.2)) == [.spawn(count: 1)])
     }
 
+    /// The backoff's reason is the last failure's kind, not whether a spawn
+    /// error is still on show (it stays until a spawn succeeds).
+    @Test func aQuickExitAfterAFailedSpawnIsAQuickExit() {
+        var p = pool(cardinality: 2)
+        _ = p.start(now: t(0))
+        #expect(p.spawned(pid: 101, now: t(0)) == [])
+        #expect(p.spawnFailed(message: "cannot start /x: Permission denied", now: t(0)) == [])
+        #expect(p.lastFailure?.spawnFailed == true)
+        #expect(p.exited(pid: 101, status: .exited(code: 3), now: t(0.2)) == [])
+        #expect(p.lastSpawnError != nil)
+        #expect(p.lastFailure?.spawnFailed == false)
+        #expect(p.lastFailure?.reason == "exit status 3")
+    }
+
     // MARK: restart backoff
 
     /// Quick failures in a row double the wait (1, 2, 4 ... s), whatever

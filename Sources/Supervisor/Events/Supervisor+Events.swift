@@ -33,17 +33,23 @@ extension Supervisor {
     }
 
     /// After the actions of an event: spawns of `task` newly held back are
-    /// a `backoff` event.
+    /// a `backoff` event and a log line.
     func noteBackoff(task: String, now: Moment) {
         guard let pool = pools[task], pool.phase == .running, pool.activeWorkers < pool.cardinality,
             let until = pool.spawnNotBefore, until > now.instant, backoffReported[task] != until
         else { return }
         backoffReported[task] = until
         let delay = now.instant.duration(to: until)
+        logger.notice(
+            "spawns held back for \(delay.milliseconds) ms",
+            metadata: [
+                "task": "\(task)", "delay_ms": .stringConvertible(delay.milliseconds),
+                "until": "\(LogTimestamp.format(now.advanced(by: delay).date))",
+            ])
         emit(
             .backoff(
                 until: now.advanced(by: delay).date, delayMS: Int(delay.milliseconds),
-                reason: pool.lastSpawnError != nil ? .spawnFailed : .quickExit),
+                reason: pool.lastFailure?.spawnFailed == true ? .spawnFailed : .quickExit),
             task: task, now: now)
     }
 

@@ -40,7 +40,9 @@ public struct PoolStateMachine: Sendable {
     public private(set) var spawnNotBefore: ContinuousClock.Instant?
     /// Quick failures in a row (see `RestartPolicy`), and the last one's cause.
     public private(set) var quickFailures = 0
-    public private(set) var lastFailure: (reason: String, at: ContinuousClock.Instant)?
+    /// The last quick failure: its text, whether it was a spawn that
+    /// failed (else a worker that died young), and when.
+    public private(set) var lastFailure: (reason: String, spawnFailed: Bool, at: ContinuousClock.Instant)?
     private var jitter: JitterSource
     /// Spawns asked for with `.spawn` and not reported yet (`spawned`,
     /// `spawnFailed`, `spawnsCancelled`): they count toward the cardinality.
@@ -128,7 +130,7 @@ public struct PoolStateMachine: Sendable {
     public mutating func spawnFailed(message: String, abandoned: Int = 0, now: Moment) -> [PoolAction] {
         spawnsInFlight = max(0, spawnsInFlight - 1 - abandoned)
         lastSpawnError = (message, now.date)
-        if phase == .running { quickFailure(message, now: now) }
+        if phase == .running { quickFailure(message, spawnFailed: true, now: now) }
         return []
     }
 
@@ -153,7 +155,7 @@ public struct PoolStateMachine: Sendable {
         if worker.isRunning {
             // It ended on its own: quickly (a failure), or after a stable run.
             if now.instant < worker.startedAt.instant.advanced(by: minUptime) {
-                quickFailure(status.description, now: now)
+                quickFailure(status.description, spawnFailed: false, now: now)
             } else {
                 quickFailures = 0
             }
@@ -233,7 +235,7 @@ public struct PoolStateMachine: Sendable {
     /// error): the next spawn waits for the backoff. A worker started since
     /// the previous failure that has run `min_uptime` means the run between
     /// was stable: the count starts over.
-    private mutating func quickFailure(_ reason: String, now: Moment) {
+    private mutating func quickFailure(_ reason: String, spawnFailed: Bool, now: Moment) {
         if let last = lastFailure?.at {
             let stable = workers.values.contains {
                 $0.isRunning && $0.startedAt.instant > last && $0.startedAt.instant.advanced(by: minUptime) <= now.instant
@@ -241,7 +243,7 @@ public struct PoolStateMachine: Sendable {
             if stable { quickFailures = 0 }
         }
         quickFailures += 1
-        lastFailure = (reason, now.instant)
+        lastFailure = (reason, spawnFailed, now.instant)
         let retry = now.instant.advanced(by: spec.restart.delay(afterFailures: quickFailures, unit: jitter.unit()))
         spawnNotBefore = max(spawnNotBefore ?? retry, retry)
     }
