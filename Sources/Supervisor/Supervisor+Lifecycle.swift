@@ -125,7 +125,10 @@ extension Supervisor {
         var killed = false
         while true {
             reap()
-            if liveProcesses == 0 { break }
+            // Cancelled, the supervisor takes no spawn results any more: it
+            // does not wait for spawns under way (the queue is closed below;
+            // what the spawner started gets its parent-death signal).
+            if (Task.isCancelled ? owners.count + lingeringGroups.count : liveProcesses) == 0 { break }
             let now = ContinuousClock.now
             if !killed, now >= deadline {
                 logger.warning("force_timeout reached: killing \(liveProcesses) remaining worker(s)")
@@ -137,6 +140,7 @@ extension Supervisor {
             }
             if Task.isCancelled {
                 if !killed {
+                    spawns.close()
                     killEverything()
                     killed = true
                 }
