@@ -26,32 +26,36 @@ private struct FastScanner {
         case integer(Int64)
     }
 
+    /// The recognised keys, lower case; a key matches ignoring ASCII case.
+    static let keys: [[UInt8]] = ["taskname", "pid", "status", "job", "message"].map { Array($0.utf8) }
+
     mutating func object() -> KeepAliveMessage.Fields? {
         var fields = KeepAliveMessage.Fields()
-        var seen: Set<String> = []
+        var seen: UInt8 = 0  // one bit per recognised key
         skipSpace()
         guard take(UInt8(ascii: "{")) else { return nil }
         skipSpace()
         if !take(UInt8(ascii: "}")) {
             while true {
                 skipSpace()
-                guard let key = string(), key.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+                guard let key = asciiKey() else { return nil }
                 skipSpace()
                 guard take(UInt8(ascii: ":")) else { return nil }
                 skipSpace()
                 guard let value = value() else { return nil }
-                let name = key.lowercased()
-                if ["taskname", "pid", "status", "job", "message"].contains(name) {
-                    guard seen.insert(name).inserted else { return nil }
-                    switch (name, value) {
-                    case ("taskname", .string(let text)): fields.taskName = text
-                    case ("pid", .integer(let number)):
+                if let known = key {
+                    let bit: UInt8 = 1 << known
+                    guard seen & bit == 0 else { return nil }
+                    seen |= bit
+                    switch (known, value) {
+                    case (0, .string(let text)): fields.taskName = text
+                    case (1, .integer(let number)):
                         guard let pid = Int32(exactly: number) else { return nil }
                         fields.pid = pid
-                    case ("status", .string(let text)): fields.status = text
-                    case ("job", .string(let text)): fields.job = text
-                    case ("job", .integer(let number)): fields.job = String(number)
-                    case ("message", .string(let text)): fields.message = text
+                    case (2, .string(let text)): fields.status = text
+                    case (3, .string(let text)): fields.job = text
+                    case (3, .integer(let number)): fields.job = String(number)
+                    case (4, .string(let text)): fields.message = text
                     default: return nil
                     }
                 }
@@ -65,6 +69,27 @@ private struct FastScanner {
         return index == bytes.count ? fields : nil
     }
 
+    /// A key of ASCII characters with no escape: `.some(index into keys)`
+    /// when it is a recognised one, `.some(nil)` for any other; nil when it
+    /// is not such a key. Builds no string.
+    mutating func asciiKey() -> Int?? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
+            index += 1
+        }
+        guard index < bytes.count else { return nil }
+        let key = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        index += 1
+        let known = Self.keys.firstIndex { name in
+            name.count == key.count
+                && zip(name, key).allSatisfy { $0 == $1 || ($1 >= UInt8(ascii: "A") && $1 <= UInt8(ascii: "Z") && $0 == $1 | 0x20) }
+        }
+        return .some(known)
+    }
+
     mutating func take(_ byte: UInt8) -> Bool {
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
@@ -72,7 +97,12 @@ private struct FastScanner {
     }
 
     mutating func skipSpace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func value() -> Value? {
@@ -110,8 +140,11 @@ private struct FastScanner {
         }
         let digits = index - start
         guard digits > 0, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { return nil }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
-            return nil
+        if index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): return nil
+            default: break
+            }
         }
         return negative ? -number : number
     }
