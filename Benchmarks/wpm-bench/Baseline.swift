@@ -5,7 +5,7 @@ import Glibc
 /// workers as the manager's pool with the same hygiene, reaps and replaces
 /// them, and stops them all on SIGTERM; it reports its own timings.
 final class Baseline: @unchecked Sendable {
-    let process = Process()
+    let process: TrackedProcess
     let scratch: Scratch
     let workers: WorkerTracker
     private let outPath: String
@@ -16,18 +16,13 @@ final class Baseline: @unchecked Sendable {
         try FileManager.default.copyItem(atPath: try CPrograms.path("stall-worker"), toPath: worker)
         let eventPath = scratch.path + "/events"
         outPath = scratch.path + "/out"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: try CPrograms.path("baseline"))
-        process.arguments = [String(count), worker]
-        process.environment = ProcessInfo.processInfo.environment.merging(["STALL_BENCH_EVENTS": eventPath]) { $1 }
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardInput = FileHandle.nullDevice
         workers = WorkerTracker(path: eventPath)
-        try process.run()
-        Cleanup.track(process.processIdentifier) { [process] in process.isRunning }
+        process = try TrackedProcess(
+            try CPrograms.path("baseline"), [String(count), worker], environment: ["STALL_BENCH_EVENTS": eventPath],
+            output: outPath)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     /// The two numbers of the output line starting with `word`.
     private func line(_ word: String, timeout: Double = 120) throws -> (Int64, Int64) {
@@ -58,9 +53,7 @@ final class Baseline: @unchecked Sendable {
 
     /// Ends it (and so its workers) if still running; removes its files.
     func stop() {
-        if process.isRunning { kill(pid, SIGTERM) }
-        process.waitUntilExit()
-        Cleanup.untrack(pid)
+        process.stop()
         scratch.remove()
     }
 }

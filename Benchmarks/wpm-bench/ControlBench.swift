@@ -52,16 +52,8 @@ struct ControlBench: Workload {
     }
 
     private func runWrk(_ wrk: String, url: String, scratch: Scratch) throws -> (Double, String) {
-        let process = Process()
         let out = scratch.path + "/wrk.out"
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", url]
-        process.standardOutput = FileHandle(forWritingAtPath: out)
-        try process.run()
-        Cleanup.track(process.processIdentifier) { [process] in process.isRunning }
-        process.waitUntilExit()
-        Cleanup.untrack(process.processIdentifier)
+        try TrackedProcess(wrk, ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", url], output: out).wait()
         let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Requests/sec:") }),
             let rate = Double(line.split(separator: " ").last ?? "")

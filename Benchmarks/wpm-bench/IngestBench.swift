@@ -70,7 +70,7 @@ struct IngestBench: Workload {
         let (t1, r1) = (monotonicNanos(), try pool.intStatus("keepalives_received"))
         var step = Step(offered: rate, counted: Double(r1 - r0) / (Double(t1 - t0) / 1e9))
         for process in running {
-            process.process.waitUntilExit()
+            process.process.wait()
             let text = (try? String(contentsOfFile: process.out, encoding: .utf8)) ?? ""
             step.sent += Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
         }
@@ -83,28 +83,22 @@ struct IngestBench: Workload {
     }
 
     struct Publisher {
-        let process: Process
+        let process: TrackedProcess
         let out: String
     }
 
     private func publisher(_ pool: ManagedPool, pids: [String], rate: Double, seconds: Double) throws -> Publisher {
-        let process = Process()
         let out = pool.scratch.path + "/publisher-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/wpm-bench")
-        process.arguments = [
-            "publish", "--endpoint", pool.inbound, "--task", ManagedPool.task, "--pids", pids.joined(separator: ","),
-            "--rate", String(rate), "--seconds", String(seconds),
-        ]
-        process.standardOutput = FileHandle(forWritingAtPath: out)
-        try process.run()
-        Cleanup.track(process.processIdentifier) { [process] in process.isRunning }
+        let process = try TrackedProcess(
+            binDirectory + "/wpm-bench",
+            [
+                "publish", "--endpoint", pool.inbound, "--task", ManagedPool.task, "--pids", pids.joined(separator: ","),
+                "--rate", String(rate), "--seconds", String(seconds),
+            ], output: out)
         return Publisher(process: process, out: out)
     }
 
     private func finish(_ publisher: Publisher) {
-        if publisher.process.isRunning { kill(publisher.process.processIdentifier, SIGTERM) }
-        publisher.process.waitUntilExit()
-        Cleanup.untrack(publisher.process.processIdentifier)
+        publisher.process.stop()
     }
 }

@@ -86,7 +86,7 @@ final class ManagedPool {
         }
     }
 
-    var pid: Int32 { manager.process.processIdentifier }
+    var pid: Int32 { manager.process.pid }
 
     @discardableResult
     func expect(_ status: Int, _ method: String, _ path: String) throws -> String {

@@ -37,23 +37,65 @@ func compileC(_ name: String, into directory: String) throws -> String {
     return output
 }
 
+/// A process the benchmark starts (standard input on /dev/null, standard
+/// output to a file or /dev/null, standard error to a file or ours), known
+/// to `Cleanup` until it has been waited for.
+final class TrackedProcess: @unchecked Sendable {
+    let process = Process()
+    private var files: [FileHandle] = []
+
+    init(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], output: String? = nil,
+        error: String? = nil
+    ) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try open(output)
+        if let error { process.standardError = try open(error) }  // else this process's own
+        try process.run()
+        Cleanup.track(process.processIdentifier) { [process] in process.isRunning }
+    }
+
+    /// A new empty file at `path` (kept open for the process), or /dev/null.
+    private func open(_ path: String?) throws -> FileHandle {
+        guard let path else { return FileHandle.nullDevice }
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchError("cannot write \(path)") }
+        files.append(handle)
+        return handle
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits for it to end on its own.
+    func wait() {
+        process.waitUntilExit()
+        Cleanup.untrack(pid)
+        for file in files { try? file.close() }
+        files = []
+    }
+
+    /// SIGTERM if it still runs, then waits.
+    func stop() {
+        if process.isRunning { kill(pid, SIGTERM) }
+        wait()
+    }
+}
+
 /// A wpmanager started for a benchmark, with its stderr collected.
 final class BenchManager: @unchecked Sendable {
-    let process = Process()
+    let process: TrackedProcess
     /// The manager logs to a file: a pipe read by this (busy) process could
     /// fill up and make the manager wait on its own log writes.
     let logPath = NSTemporaryDirectory() + "wpm-bench-manager-\(getpid()).log"
 
     init(config: String, environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/wpmanager")
-        process.arguments = ["-conf=\(config)"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         Cleanup.track(directory: logPath)
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        Cleanup.track(process.processIdentifier) { [process] in process.isRunning }
+        process = try TrackedProcess(
+            binDirectory + "/wpmanager", ["-conf=\(config)"], environment: environment, error: logPath)
     }
 
     var stderr: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -72,9 +114,7 @@ final class BenchManager: @unchecked Sendable {
     }
 
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
-        Cleanup.untrack(process.processIdentifier)
+        process.stop()
         Cleanup.removeDirectory(logPath)
     }
 }
