@@ -33,25 +33,31 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
 
     private func count(route: String?, method: HTTPRequest.Method, status: HTTPResponse.Status) {
         let route = route.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
-        let code = String(status.code)
-        counters.counter(Self.name, [("route", route), ("method", method.rawValue), ("code", code)]).increment()
+        counters.counter(CounterCache.Key(route: route, method: method.rawValue, code: status.code)).increment()
     }
 }
 
-/// Counters made on first use, one per label set.
+/// The request counters, made on first use, one per route, method and code.
 final class CounterCache: Sendable {
+    struct Key: Hashable {
+        let route: String
+        let method: String
+        let code: Int
+    }
+
     private let factory: any MetricsFactory
-    private let counters = Mutex<[String: Counter]>([:])
+    private let counters = Mutex<[Key: Counter]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory
     }
 
-    func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = ([label] + dimensions.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1}")
-        return counters.withLock { counters in
+    func counter(_ key: Key) -> Counter {
+        counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            let counter = Counter(
+                label: HTTPMetricsMiddleware.name,
+                dimensions: [("route", key.route), ("method", key.method), ("code", String(key.code))], factory: factory)
             counters[key] = counter
             return counter
         }
