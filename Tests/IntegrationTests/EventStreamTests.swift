@@ -128,6 +128,9 @@ extension IntegrationSuite {
             })
             try publisher.beat("Work", pid: pid)
             #expect(await eventually { (try? await m.json(.get, "/tasks/Work").json["keepalives_received"] as? Int) ?? 0 >= 2 })
+            // An event after those beats: once it is here, so is anything they caused.
+            _ = try await m.get("/tasks/Work/set/cardinality/2")
+            #expect(await eventually { watcher.events.of("cardinality_changed").count == 1 })
             #expect(watcher.events.of("worker_ready").count == 1)  // the first only
         }
     }

@@ -69,10 +69,13 @@ extension IntegrationSuite {
         let ws = try Workspace()
         let (config, marker) = orphanMakingConfig(ws)
         let m = try Manager(ws, config: config, wrapper: Self.unshare)
-        try await m.waitUntilListening()
-        // The manager is unshare's child, PID 1 inside.
-        let manager = try #require(ProcessTable.children(of: m.pid).first)
+        // The manager is unshare's child, PID 1 inside (nil until it started).
+        var manager: pid_t?
         do {
+            try await m.waitUntilListening()
+            let found = try #require(ProcessTable.children(of: m.pid).first)
+            manager = found
+            let manager = found
             #expect(m.stderr.text.contains("subreaper") == false)
             // The API speaks the namespace's pids: find the worker's pid out here.
             let inside = try await m.waitForWorkers("Parent", count: 1)[0]
@@ -91,12 +94,13 @@ extension IntegrationSuite {
             #expect(status["Dead Workers"] == "1")
             #expect(status["Active Workers"] == "1 / 1")
         } catch {
-            kill(manager, SIGTERM)
+            if let manager { kill(manager, SIGTERM) }
             _ = try? await m.waitForExit()
+            try? await m.finish()
             throw error
         }
         // Stopped like any manager (unshare passes on its exit status).
-        kill(manager, SIGTERM)
+        kill(manager!, SIGTERM)
         #expect(try await m.waitForExit() == 0)
         try await m.finish()
     }

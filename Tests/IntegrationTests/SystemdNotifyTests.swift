@@ -50,36 +50,42 @@ extension IntegrationSuite {
             let m = try Manager(
                 ws, config: config, environment: ["NOTIFY_SOCKET": listener.name, "WATCHDOG_USEC": "200000"])
             var messages: [String] = []
-            // The watchdog beats from the start; the first other message says ready.
-            let ready = await eventually {
-                messages += listener.receiveAll()
-                return messages.contains { $0 != "WATCHDOG=1" }
+            // Finished (no process left) also when something below throws.
+            do {
+                // The watchdog beats from the start; the first other message says ready.
+                let ready = await eventually {
+                    messages += listener.receiveAll()
+                    return messages.contains { $0 != "WATCHDOG=1" }
+                }
+                #expect(ready, "\(m.stderr.text)")
+                let first = messages.first { $0 != "WATCHDOG=1" }
+                #expect(first?.split(separator: "\n").first == "READY=1", "\(messages)")
+                #expect(first?.contains("STATUS=HTTP control API listening on 127.0.0.1:") == true)
+                // Sent once HTTP listens: its STATUS names the address the log names.
+                try await m.waitUntilListening()
+                #expect(first?.hasSuffix("STATUS=HTTP control API listening on 127.0.0.1:\(m.port)") == true, "\(first ?? "")")
+                #expect(try await m.get("/list").body == "Work\n")
+                // Every 100 ms, beats.
+                #expect(await eventually {
+                    messages += listener.receiveAll()
+                    return messages.filter { $0 == "WATCHDOG=1" }.count >= 3
+                }, "\(messages)")
+                // Workers do not inherit the variables.
+                let pid = try await m.waitForWorkers("Work", count: 1)[0]
+                let environment = ProcessTable.environment(pid)
+                #expect(!environment.contains("NOTIFY_SOCKET="))
+                #expect(!environment.contains("WATCHDOG_USEC="))
+                // SIGTERM: STOPPING=1, then the exit.
+                kill(m.pid, SIGTERM)
+                #expect(await eventually {
+                    messages += listener.receiveAll()
+                    return messages.contains("STOPPING=1")
+                }, "\(messages)")
+                try await m.finish()
+            } catch {
+                try? await m.finish()
+                throw error
             }
-            #expect(ready, "\(m.stderr.text)")
-            let first = messages.first { $0 != "WATCHDOG=1" }
-            #expect(first?.split(separator: "\n").first == "READY=1", "\(messages)")
-            #expect(first?.contains("STATUS=HTTP control API listening on 127.0.0.1:") == true)
-            // Sent once HTTP listens: its STATUS names the address the log names.
-            try await m.waitUntilListening()
-            #expect(first?.hasSuffix("STATUS=HTTP control API listening on 127.0.0.1:\(m.port)") == true, "\(first ?? "")")
-            #expect(try await m.get("/list").body == "Work\n")
-            // Every 100 ms, beats.
-            #expect(await eventually {
-                messages += listener.receiveAll()
-                return messages.filter { $0 == "WATCHDOG=1" }.count >= 3
-            }, "\(messages)")
-            // Workers do not inherit the variables.
-            let pid = try await m.waitForWorkers("Work", count: 1)[0]
-            let environment = ProcessTable.environment(pid)
-            #expect(!environment.contains("NOTIFY_SOCKET="))
-            #expect(!environment.contains("WATCHDOG_USEC="))
-            // SIGTERM: STOPPING=1, then the exit.
-            kill(m.pid, SIGTERM)
-            #expect(await eventually {
-                messages += listener.receiveAll()
-                return messages.contains("STOPPING=1")
-            }, "\(messages)")
-            try await m.finish()
             messages += listener.receiveAll()
             #expect(messages.filter { $0.hasPrefix("READY=1") }.count == 1)
             #expect(messages.filter { $0 == "STOPPING=1" }.count == 1)
