@@ -50,27 +50,15 @@ extension IntegrationSuite {
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("HTTP 401: ERROR: this manager needs a token"), "\(refused.stderr)")
 
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: consoleBinary)
-            process.arguments = [host, "-token=\(AccessTokenTests.token)", "watch", "Work"]
-            process.environment = consoleEnvironment(ws)
-            let output = OutputBuffer()
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            process.standardInput = FileHandle.nullDevice
-            pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
-            try process.run()
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             m.token = AccessTokenTests.token
-            let shown = try await eventually {
+            try await withConsoleTerminal([host, "-token=\(AccessTokenTests.token)", "watch", "Work"], workspace: ws) { t in
+                try await t.waitFor("the watch notice") { $0.contains("watching events of Work") }
                 _ = try await m.get("/tasks/Work/set/cardinality/2")
-                return output.text.contains("Work: cardinality")
+                try await t.waitFor("an event") { $0.contains("Work: cardinality") }
+                #expect(!(try t.screen().contains("401")))
+                try t.press("C-c")
+                #expect(try await t.exitStatus() == 0)
             }
-            #expect(shown, "\(output.text)")
-            #expect(!output.text.contains("401"))
-            kill(process.processIdentifier, SIGINT)
-            #expect(await eventually { !process.isRunning })
         }
     }
 }
