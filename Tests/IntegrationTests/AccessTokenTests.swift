@@ -109,14 +109,11 @@ extension IntegrationSuite {
             (["-conf=\(open)"], "0.0.0.0"), (["-conf=\(loopback)", "--listen", "::"], "::"),
             (["-conf=\(loopback)", "-listen=192.0.2.1"], "192.0.2.1"),
         ] {
-            let m = try Manager(ws, config: "", arguments: arguments)
-            #expect(try await m.waitForExit(timeout: .seconds(30)) == 2, "\(arguments)")
-            #expect(
-                m.stderr.text.contains("would listen on \(shown), which is not a loopback address, without a token"),
-                "\(m.stderr.text)")
-            #expect(m.stderr.text.contains("WPM_TOKEN"))
-            #expect(!m.stderr.text.contains("listening on"))
-            try await m.finish()
+            let (status, stderr) = try await runManager(arguments, workspace: ws)
+            #expect(status == 2, "\(arguments)")
+            #expect(stderr.contains("would listen on \(shown), which is not a loopback address, without a token"), "\(stderr)")
+            #expect(stderr.contains("WPM_TOKEN"))
+            #expect(!stderr.contains("listening on"))
         }
         // With a token from the environment it starts (on every interface).
         try await withManager(ws, config: open, environment: [Self.variable: "t"]) { m in
@@ -140,10 +137,9 @@ extension IntegrationSuite {
         ]
         for (extra, environment, expected) in cases {
             let file = ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: extra)
-            let m = try Manager(ws, config: "", arguments: ["-conf=\(file)"], environment: environment)
-            #expect(try await m.waitForExit(timeout: .seconds(30)) == 2, "\(extra) \(environment)")
-            #expect(m.stderr.text.contains("wpmanager: config \(file): \(expected)"), "\(m.stderr.text)")
-            try await m.finish()
+            let (status, stderr) = try await runManager(["-conf=\(file)"], workspace: ws, environment: environment)
+            #expect(status == 2, "\(extra) \(environment)")
+            #expect(stderr.contains("wpmanager: config \(file): \(expected)"), "\(stderr)")
         }
     }
 }

@@ -1,11 +1,20 @@
 import Foundation
 import Testing
 
-/// Runs `wpmanager` to completion with `arguments`; returns status and stderr.
-func runManager(_ arguments: [String], workspace: Workspace) async throws -> (status: Int32, stderr: String) {
-    let m = try Manager(workspace, config: "", arguments: arguments)
-    let status = try await m.waitForExit(timeout: .seconds(30))
-    return (status, m.stderr.text)
+/// Runs `wpmanager` to completion with `arguments`; returns status and
+/// stderr. One that does not end is stopped (its workers get their
+/// parent-death signal). Other managers of the workspace are left alone.
+func runManager(
+    _ arguments: [String], workspace: Workspace, environment: [String: String] = [:]
+) async throws -> (status: Int32, stderr: String) {
+    let m = try Manager(workspace, config: "", arguments: arguments, environment: environment)
+    do {
+        let status = try await m.waitForExit(timeout: .seconds(30))
+        return (status, m.stderr.text)
+    } catch {
+        _ = try? await m.terminate(SIGKILL)
+        throw error
+    }
 }
 
 extension IntegrationSuite {

@@ -33,12 +33,13 @@ func environmentWithoutWPM(_ extra: [String: String] = [:]) -> [String: String] 
 /// Runs `executable` to its end (killing it after `timeout`) and collects its output.
 func runCommand(
     _ executable: String, _ arguments: [String], environment: [String: String] = environmentWithoutWPM(),
-    timeout: Duration = .seconds(30)
+    directory: String? = nil, timeout: Duration = .seconds(30)
 ) async throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = environment
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.standardInput = FileHandle.nullDevice
     let (out, err) = (Pipe(), Pipe())
     process.standardOutput = out

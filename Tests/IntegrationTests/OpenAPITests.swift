@@ -8,9 +8,6 @@ import Testing
 /// headers and bodies.
 extension IntegrationSuite {
 @Suite struct OpenAPITests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
     @Test func theRunningManagerConformsToOpenAPIYAML() async throws {
         let ws = try Workspace()
         // Destructive routes are fair game here: the fuzzer may start, stop
@@ -21,13 +18,13 @@ extension IntegrationSuite {
         try await withManager(ws, config: config) { m in
             // Text answers, then JSON ones: schemathesis sends no Accept of its own.
             for accept in ["text/plain", "application/json"] {
-                let run = try Self.schemathesis(against: m, accept: accept)
-                let status = await run.wait(timeout: .seconds(120))
+                let run = try await Self.schemathesis(against: m, accept: accept)
+                let output = run.stdout + run.stderr
                 #expect(
-                    !run.output.text.contains("No module named schemathesis"),
+                    !output.contains("No module named schemathesis"),
                     "schemathesis is not installed: run scripts/install-deps.sh")
-                #expect(status == 0, "schemathesis reported a failure (Accept: \(accept)):\n\(run.output.text)")
-                #expect(run.output.text.contains("Coverage"))
+                #expect(run.status == 0, "schemathesis reported a failure (Accept: \(accept)):\n\(output)")
+                #expect(output.contains("Coverage"))
             }
             // Still serving after it all.
             #expect(try await m.get("/list").status == 200)
@@ -35,10 +32,10 @@ extension IntegrationSuite {
         }
     }
 
-    static func schemathesis(against m: Manager, accept: String) throws -> CommandRun {
+    static func schemathesis(against m: Manager, accept: String) async throws -> CommandResult {
         let arguments = [
-            "python3", "-m", "schemathesis.cli", "--config-file", repository + "/resources/openapi/schemathesis.toml",
-            "run", repository + "/openapi.yaml", "--url", "http://\(m.host):\(m.port)", "--header", "Accept: \(accept)",
+            "python3", "-m", "schemathesis.cli", "--config-file", repositoryRoot + "/resources/openapi/schemathesis.toml",
+            "run", repositoryRoot + "/openapi.yaml", "--url", "http://\(m.host):\(m.port)", "--header", "Accept: \(accept)",
             // An event stream never ends: EventStreamTests checks it.
             "--exclude-path", "/events",
             // DELETE stops a task, it does not remove it: no use-after-free checks.
@@ -50,7 +47,8 @@ extension IntegrationSuite {
         environment["WPMTEST_TAG"] = m.workspace.tag
         environment["NO_PROXY"] = "*"
         environment["no_proxy"] = "*"
-        return try CommandRun(arguments, directory: m.workspace.path, environment: environment)
+        return try await runCommand(
+            "/usr/bin/env", arguments, environment: environment, directory: m.workspace.path, timeout: .seconds(120))
     }
 
     /// Found by schemathesis: a method no route has (QUERY, TRACE) on a path
@@ -71,34 +69,4 @@ extension IntegrationSuite {
         }
     }
 }
-}
-
-/// A command run to its end, its standard output and error collected.
-final class CommandRun: @unchecked Sendable {
-    let process = Process()
-    let output = OutputBuffer()
-
-    init(_ arguments: [String], directory: String, environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
-        try process.run()
-    }
-
-    /// The exit status; SIGKILL and -1 after `timeout`.
-    func wait(timeout: Duration) async -> Int32 {
-        guard await eventually(timeout: timeout, every: .milliseconds(100), { !process.isRunning }) else {
-            kill(process.processIdentifier, SIGKILL)
-            output.append(Data("\n[killed after \(timeout)]\n".utf8))
-            return -1
-        }
-        return process.terminationStatus
-    }
 }
