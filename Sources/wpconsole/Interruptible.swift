@@ -7,21 +7,7 @@ import Glibc
 enum Interruptible {
     static func run<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
         guard let signals = SignalPipe() else { return await body() }
-        let command = Task { await body() }
-        let source = DispatchSource.makeReadSource(
-            fileDescriptor: signals.readFD, queue: DispatchQueue(label: "wpconsole.signals"))
-        source.setEventHandler {
-            for signal in signals.drain() {
-                switch signal {
-                case SIGINT: command.cancel()
-                case SIGTERM, SIGHUP: SignalPipe.die(of: signal)
-                default: break
-                }
-            }
-        }
-        source.resume()
-        let value = await command.value
-        source.cancel()
-        return value
+        return await signals.cancellingOnInterrupt(
+            Task { await body() }, watchingOn: DispatchQueue(label: "wpconsole.signals"))
     }
 }

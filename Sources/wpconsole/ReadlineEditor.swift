@@ -46,21 +46,7 @@ final class ReadlineEditor: LineReader, @unchecked Sendable {
 
     func whileRunning<T: Sendable>(_ command: Task<T, Never>) async -> T {
         // The queue is idle while a command runs: it watches for signals.
-        let source = DispatchSource.makeReadSource(fileDescriptor: signals.readFD, queue: queue)
-        let signals = self.signals
-        source.setEventHandler {
-            for signal in signals.drain() {
-                switch signal {
-                case SIGINT: command.cancel()
-                case SIGTERM, SIGHUP: SignalPipe.die(of: signal)
-                default: break  // SIGWINCH: the size is read again before the next line
-                }
-            }
-        }
-        source.resume()
-        let value = await command.value
-        source.cancel()
-        return value
+        await signals.cancellingOnInterrupt(command, watchingOn: queue)
     }
 
     // MARK: reading, on `queue`

@@ -1,4 +1,5 @@
 import CReadline
+import Dispatch
 import Glibc
 
 /// The self-pipe trick: SIGINT, SIGTERM, SIGHUP and SIGWINCH become bytes on
@@ -19,6 +20,26 @@ final class SignalPipe: Sendable {
         }
         (readFD, writeFD) = (fds[0], fds[1])
         for signal in Self.signals { _ = wpc_route_signal_to_pipe(signal, writeFD) }
+    }
+
+    /// Awaits `command` while SIGINT cancels it (so it ends the normal way)
+    /// and SIGTERM or SIGHUP end the process as they would have; `queue`,
+    /// idle meanwhile, watches the pipe.
+    func cancellingOnInterrupt<T: Sendable>(_ command: Task<T, Never>, watchingOn queue: DispatchQueue) async -> T {
+        let source = DispatchSource.makeReadSource(fileDescriptor: readFD, queue: queue)
+        source.setEventHandler { [self] in
+            for signal in drain() {
+                switch signal {
+                case SIGINT: command.cancel()
+                case SIGTERM, SIGHUP: Self.die(of: signal)
+                default: break  // SIGWINCH: the size is read again before the next line
+                }
+            }
+        }
+        source.resume()
+        let value = await command.value
+        source.cancel()
+        return value
     }
 
     /// The signals that arrived since the last call, oldest first.
