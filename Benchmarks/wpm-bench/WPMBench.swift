@@ -4,7 +4,7 @@ import Foundation
 /// Benchmarks of the figures the issues name. Not a test: run on demand,
 /// prints a table and writes JSON (see README, "Performance").
 @main
-struct WPMBench: AsyncParsableCommand {
+struct WPMBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wpm-bench",
         abstract: "Measures wpmanager, side by side with a bare C baseline, on the workloads of the benchmark issue.",
@@ -19,16 +19,12 @@ struct WPMBench: AsyncParsableCommand {
         ],
         defaultSubcommand: AllBench.self)
 
-    static func main() async {
+    static func main() {
         Cleanup.installSignalHandlers()
         raiseOpenFileLimit()
         do {
             var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            try command.run()
         } catch {
             Cleanup.terminateAll()
             exit(withError: error)
