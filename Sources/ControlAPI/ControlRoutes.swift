@@ -14,7 +14,9 @@ public enum ControlRoutes {
         let handler: @Sendable (Supervisor, Request, BasicRequestContext) async throws(ControlError) -> Reply
     }
 
-    static let routes: [Route] = [
+    static let routes: [Route] = basicRoutes + RestartRoutes.routes
+
+    static let basicRoutes: [Route] = [
         Route(path: "/list", methods: [.get]) { supervisor, _, _ in
             let names = supervisor.taskNames
             return Reply(text: names.map { $0 + "\n" }.joined(), json: ["tasks": names])
@@ -93,6 +95,26 @@ public enum ControlRoutes {
         // the path); any other method is caught by FallbackMiddleware.
         for (path, methods) in methodsByPath {
             for method in allMethods where !methods.contains(method) {
+                // `GET /tasks/restart` is `GET /tasks/:name` of a task named
+                // so: the router takes the fixed path, and hands it over.
+                if let other = routes.first(where: {
+                    $0.path != path && $0.methods.contains(method) && FallbackMiddleware.matches(template: $0.path, path: path)
+                }) {
+                    router.on(RouterPath(path), method: method) { request, context in
+                        var context = context
+                        let names = other.path.split(separator: "/")
+                        for (name, value) in zip(names, path.split(separator: "/")) where name.hasPrefix(":") {
+                            context.coreContext.parameters[name.dropFirst()] = value
+                        }
+                        let wantsJSON = Reply.wantsJSON(request)
+                        do throws(ControlError) {
+                            return try await other.handler(supervisor, request, context).response(json: wantsJSON)
+                        } catch {
+                            return Reply.error(error, json: wantsJSON)
+                        }
+                    }
+                    continue
+                }
                 router.on(RouterPath(path), method: method) { request, _ in
                     Reply.methodNotAllowed(request, allowed: methods)
                 }
@@ -106,7 +128,7 @@ public enum ControlRoutes {
     }
 
     /// A path parameter, percent-decoded.
-    private static func parameter(_ key: String, _ context: BasicRequestContext) -> String {
+    static func parameter(_ key: String, _ context: BasicRequestContext) -> String {
         let raw = context.parameters.get(key) ?? ""
         return percentDecoded(raw) ?? raw
     }

@@ -41,8 +41,8 @@ struct Reply {
     static func status(of error: ControlError) -> HTTPResponse.Status {
         switch error {
         case .unknownTask: .notFound
-        case .notRunning: .conflict
-        case .badValue, .unknownSetting: .badRequest
+        case .notRunning, .restarting: .conflict
+        case .badValue, .unknownSetting, .badRequest, .badConfig: .badRequest
         }
     }
 

@@ -14,6 +14,7 @@ enum TextFormat {
             "Task name": s.name,
             "Running": s.running ? "true" : "false",
             "Active Workers": "\(s.activeWorkers) / \(s.cardinality)",
+            "Ready Workers": "\(s.readyWorkers) / \(s.cardinality)",
             "Dead Workers": "\(s.deadWorkers)",
             "Stalled Workers": "\(s.stalledWorkers)",
             // How the dead workers ended (with Stalled Workers, they add up to Dead Workers).
@@ -26,6 +27,12 @@ enum TextFormat {
         if s.stoppingWorkers > 0 { fields["Stopping Workers"] = "\(s.stoppingWorkers)" }
         if let error = s.lastSpawnError { fields["Last spawn error"] = error }
         if let exit = s.lastExit { fields["Last exit"] = exit }
+        if let rollout = s.rollout {
+            fields["Rollout"] =
+                rollout.state == "failed"
+                ? "failed (\(oneLine(rollout.reason ?? "")))" : "\(rollout.replaced ?? 0)/\(rollout.total ?? 0) replaced"
+        }
+        if s.exits.startupTimeout > 0 { fields["Startup Timeouts"] = "\(s.exits.startupTimeout)" }
         if s.outputLinesDropped > 0 { fields["Dropped Output Lines"] = "\(s.outputLinesDropped)" }
         if let next = s.nextSpawnAt { fields["Next spawn at"] = time(next) }
         if let reason = s.backoffReason {
@@ -45,6 +52,7 @@ enum TextFormat {
         var line =
             "Task: \(w.task),\tPid: \(w.pid),\tStarted: \(time(w.startedAt)),\tLast alive at: \(time(w.lastAliveAt)) (\(ago) seconds ago)"
         if w.state != "running" { line += ",\tState: \(w.state)" }
+        if !w.ready { line += ",\tReady: false" }
         if let status = w.status { line += ",\tStatus: \(status)" }
         if let job = w.job { line += ",\tJob: \(oneLine(job))" }
         if let message = w.message { line += ",\tMessage: \(oneLine(message))" }

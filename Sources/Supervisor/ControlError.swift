@@ -5,6 +5,13 @@ public enum ControlError: Error, Sendable, Equatable {
     case notRunning(String)
     case badValue(setting: String, value: String, allowed: String)
     case unknownSetting(String)
+    /// A rolling restart of the task (or of every task) is under way.
+    case restarting(String)
+    /// A request the API cannot take: `max_surge`/`max_unavailable` that
+    /// cannot make progress, an unknown query parameter.
+    case badRequest(String)
+    /// A config reload found the file unusable (nothing changed).
+    case badConfig(ConfigError)
 
     /// The settings `set` accepts.
     public static let settable = ["cardinality"]
@@ -17,6 +24,12 @@ public enum ControlError: Error, Sendable, Equatable {
             "Task \(name) not running"
         case .badValue(let setting, let value, let allowed):
             "ERROR: invalid \(setting) \"\(value)\": \(allowed)"
+        case .restarting(let name):
+            "ERROR: a restart of \(name) is under way already"
+        case .badRequest(let problem):
+            "ERROR: \(problem)"
+        case .badConfig(let error):
+            "ERROR: \(error)"
         case .unknownSetting(let setting):
             "ERROR: unknown setting \"\(setting)\": the only settable one is "
                 + ControlError.settable.joined(separator: ", ")

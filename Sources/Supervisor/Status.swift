@@ -7,6 +7,8 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     public var name: String
     public var running: Bool
     public var activeWorkers: Int
+    /// Active workers that are ready (see `ReadyOn`).
+    public var readyWorkers = 0
     public var cardinality: Int
     /// Workers of this run that ended, for any reason.
     public var deadWorkers: Int
@@ -35,10 +37,13 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     /// While spawns wait for the restart backoff: why (the last quick
     /// failure: an exit status or a spawn error). `nextSpawnAt` says until when.
     public var backoffReason: String?
+    /// The rolling restart under way, or the last one that failed.
+    public var rollout: RolloutStatus?
 
     enum CodingKeys: String, CodingKey {
         case name, running, cardinality
         case activeWorkers = "active_workers"
+        case readyWorkers = "ready_workers"
         case deadWorkers = "dead_workers"
         case stalledWorkers = "stalled_workers"
         case stoppingWorkers = "stopping_workers"
@@ -54,6 +59,30 @@ public struct TaskStatus: Sendable, Equatable, Codable {
         case outputLinesDropped = "output_lines_dropped"
         case quickFailures = "quick_failures"
         case backoffReason = "backoff_reason"
+        case rollout
+    }
+}
+
+/// A task's rolling restart as status shows it.
+public struct RolloutStatus: Sendable, Equatable, Codable {
+    /// `running` or `failed`.
+    public var state: String
+    /// New workers ready, and how many are wanted (while running).
+    public var replaced: Int?
+    public var total: Int?
+    /// Why it halted (when failed).
+    public var reason: String?
+
+    public init(_ state: RolloutState) {
+        switch state {
+        case .running(let replaced, let total):
+            self.state = "running"
+            self.replaced = replaced
+            self.total = total
+        case .failed(let reason):
+            self.state = "failed"
+            self.reason = reason
+        }
     }
 }
 
@@ -65,6 +94,8 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
     public var lastAliveAt: Date
     /// `running`, or `stopping` while it is being stopped.
     public var state: String
+    /// Whether it is ready (see `ReadyOn`); a stopping worker keeps the value it had.
+    public var ready = false
     /// Valid keep-alives received from it; nil fields were never sent.
     public var keepAlives: Int
     public var status: String?
@@ -72,7 +103,7 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
     public var message: String?
 
     enum CodingKeys: String, CodingKey {
-        case task, pid, state, status, job, message
+        case task, pid, state, ready, status, job, message
         case startedAt = "started_at"
         case lastAliveAt = "last_alive_at"
         case keepAlives = "keepalives"
@@ -85,10 +116,16 @@ extension PoolStateMachine {
     /// thousands of workers, three passes made this most of the API's time).
     func status(now: Moment) -> TaskStatus {
         var active = 0
+        var ready = 0
         var stopping = 0
         var newestBeat: Date?
         for worker in workers.values {
-            if case .running = worker.state { active += 1 } else { stopping += 1 }
+            if case .running = worker.state {
+                active += 1
+                if worker.readyAt != nil { ready += 1 }
+            } else {
+                stopping += 1
+            }
             if let beat = worker.lastAliveAt, newestBeat.map({ beat > $0 }) ?? true { newestBeat = beat }
         }
         let wait = spawnNotBefore.map { now.instant.duration(to: $0) }
@@ -104,16 +141,20 @@ extension PoolStateMachine {
                 uniqueKeysWithValues: KeepAliveDrop.allCases.filter { $0 != .unknownTask && $0 != .overload }
                     .map { ($0.rawValue, drops[$0] ?? 0) }))
         status.quickFailures = quickFailures
+        status.readyWorkers = ready
+        status.rollout = rolloutState.map(RolloutStatus.init)
         if status.nextSpawnAt != nil, phase == .running { status.backoffReason = lastFailure?.reason }
         return status
     }
 
     func workerStatuses() -> [WorkerStatus] {
         workers.values.sorted { $0.pid < $1.pid }.map {
-            WorkerStatus(
+            var status = WorkerStatus(
                 task: name, pid: $0.pid, startedAt: $0.startedAt.date,
                 lastAliveAt: $0.lastAliveAt ?? $0.startedAt.date, state: $0.isRunning ? "running" : "stopping",
                 keepAlives: $0.keepAlives, status: $0.reportedStatus?.rawValue, job: $0.job, message: $0.message)
+            status.ready = $0.isReady
+            return status
         }
     }
 }

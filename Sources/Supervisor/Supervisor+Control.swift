@@ -5,7 +5,7 @@ import Glibc
 /// steers the supervisor. None of them waits on a worker.
 extension Supervisor {
     private func pool(_ name: String) throws(ControlError) -> PoolStateMachine {
-        guard let pool = pools[name] else { throw .unknownTask(name) }
+        guard let pool = pools[name], !retired.contains(name) else { throw .unknownTask(name) }
         return pool
     }
 

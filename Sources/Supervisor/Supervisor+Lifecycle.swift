@@ -5,7 +5,7 @@ import ServiceLifecycle
 import SystemPackage
 
 /// Running as a service: reap on SIGCHLD, shut down on INT/TERM/QUIT (a
-/// second one skips to SIGKILL), ignore HUP, dump the state on USR1, reopen
+/// second one skips to SIGKILL), reload the config on HUP, dump the state on USR1, reopen
 /// the worker log files on USR2, and on graceful shutdown stop
 /// every worker within `force_timeout`.
 extension Supervisor {
@@ -77,7 +77,12 @@ extension Supervisor {
         case SIGCHLD:
             reap()
         case SIGHUP:
-            logger.notice("SIGHUP received and ignored (reserved for configuration reload)")
+            if shutdownStarted {
+                logger.notice("SIGHUP received and ignored: shutting down")
+            } else {
+                logger.notice("SIGHUP received: reloading the config")
+                _ = try? reload()
+            }
         case SIGUSR1:
             dumpState()
         case SIGUSR2:

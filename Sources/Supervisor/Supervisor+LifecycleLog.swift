@@ -20,6 +20,16 @@ extension Supervisor {
         logger.info("worker sent its first keep-alive", metadata: Self.metadata(task, pid))
     }
 
+    func logReady(task: String, pid: pid_t) {
+        logger.info("worker ready", metadata: Self.metadata(task, pid))
+    }
+
+    func logMissedStartup(task: String, pid: pid_t, age: Duration, timeoutMS: Int) {
+        var metadata = Self.metadata(task, pid)
+        metadata["after_ms"] = .stringConvertible(age.milliseconds)
+        logger.warning("worker not ready within startup_timeout (\(timeoutMS) ms)", metadata: metadata)
+    }
+
     func logStalled(task: String, pid: pid_t, silence: Duration) {
         var metadata = Self.metadata(task, pid)
         metadata["silence_ms"] = .stringConvertible(silence.milliseconds)

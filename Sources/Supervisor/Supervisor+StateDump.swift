@@ -18,6 +18,7 @@ extension Supervisor {
                 "task": "\(name)",
                 "state": "\(status.running ? "running" : "stopped")",
                 "active_workers": .stringConvertible(status.activeWorkers),
+                "ready_workers": .stringConvertible(status.readyWorkers),
                 "cardinality": .stringConvertible(status.cardinality),
                 "dead_workers": .stringConvertible(status.deadWorkers),
                 "clean_exits": .stringConvertible(status.exits.clean),
@@ -32,6 +33,7 @@ extension Supervisor {
                 var metadata = Self.metadata(name, worker.pid)
                 metadata["state"] = "\(Self.stateName(worker.state))"
                 metadata["started_at"] = "\(LogTimestamp.format(worker.startedAt.date))"
+                metadata["ready"] = "\(worker.isReady)"
                 if let alive = worker.lastAliveAt { metadata["last_alive_at"] = "\(LogTimestamp.format(alive))" }
                 metadata["keepalives"] = .stringConvertible(worker.keepAlives)
                 if let reported = worker.reportedStatus { metadata["status"] = "\(reported.rawValue)" }

@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import SystemPackage
 
 /// The one owner of every pool. Control requests, reaped children and timer
@@ -23,8 +24,14 @@ public actor Supervisor {
     nonisolated let loop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
 
-    public nonisolated let config: ManagerConfig
-    public nonisolated let taskNames: [String]
+    /// The config in use and its task names (sorted): replaced by a reload.
+    nonisolated let current: Mutex<(config: ManagerConfig, taskNames: [String])>
+    public nonisolated var config: ManagerConfig { current.withLock { $0.config } }
+    public nonisolated var taskNames: [String] { current.withLock { $0.taskNames } }
+    /// Reads the config file again for a reload, as `main` read it at start.
+    let configSource: @Sendable () throws(ConfigError) -> ManagerConfig
+    /// Tasks gone from the config whose workers are still being stopped.
+    var retired: Set<String> = []
     let logger: Logger
     /// Starts workers (through `spawns`) and owns their output.
     let spawner: Spawner
@@ -38,6 +45,9 @@ public actor Supervisor {
     var lingeringGroups: [pid_t: ContinuousClock.Instant] = [:]
     var deadlines = Heap<Deadline>()
     var scheduled: [String: ContinuousClock.Instant] = [:]
+    /// The one live stall entry of each worker in `deadlines` (others are
+    /// left over from a deadline moved earlier, and skipped).
+    var stallScheduled: [pid_t: ContinuousClock.Instant] = [:]
     var timer: Scheduled<Void>?
     var timerAt: ContinuousClock.Instant?
     /// Set while `fireDeadlines` runs: it arms the timer once, at its end.
@@ -56,6 +66,9 @@ public actor Supervisor {
     public nonisolated let events: EventBus
     let metrics: SupervisorMetrics
     var backoffReported: [String: ContinuousClock.Instant] = [:]
+    /// A restart of every task: the tasks left, the one under way first.
+    var restartQueue: [String] = []
+    var restartQueuePace = RolloutPaceOverride()
 
     /// Keeps run-time changes (started, stopped, cardinality) in the state file.
     let stateWriter: StateWriter?
@@ -64,15 +77,22 @@ public actor Supervisor {
 
     public init(
         config: ManagerConfig, spawner: Spawner, logger: Logger, stateWriter: StateWriter? = nil,
-        metrics factory: any MetricsFactory = NOOPMetricsHandler.instance
+        metrics factory: any MetricsFactory = NOOPMetricsHandler.instance,
+        configSource: (@Sendable () throws(ConfigError) -> ManagerConfig)? = nil
     ) {
-        self.config = config
+        let taskNames = config.tasks.map(\.name).sorted()
+        self.current = Mutex((config, taskNames))
+        if let configSource {
+            self.configSource = configSource
+        } else {
+            let file = config.file
+            self.configSource = { () throws(ConfigError) -> ManagerConfig in try ConfigLoader.load(file: file) }
+        }
         self.stateWriter = stateWriter
         self.logger = logger
         self.spawner = spawner
         self.spawns = SpawnQueue(spawner: spawner)
         loop.execute { LatencySensitiveThread.enter() }
-        self.taskNames = config.tasks.map(\.name).sorted()
         let metrics = SupervisorMetrics(taskNames: taskNames, factory: factory)
         self.metrics = metrics
         self.events = EventBus(onLoss: { metrics.eventsLost($0) })
@@ -88,18 +108,21 @@ public actor Supervisor {
     // MARK: performing actions
 
     func perform(_ actions: [PoolAction], task: String, now: Moment) {
-        for action in actions {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
             switch action {
             case .spawn(let count):
                 if let spec = pools[task]?.spec { spawns.enqueue(spec, count: count) }
             case .cancelSpawns(let count):
-                pools[task]?.spawnsCancelled(spawns.cancel(task: task, upTo: count))
+                let cancelled = spawns.cancel(task: task, upTo: count)
+                if let follow = pools[task]?.spawnsCancelled(cancelled, now: now) { queue += follow }
             case .signal(let pid, let signal):
                 send(signal, to: pid, task: task)
             }
         }
         if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), at: deadline) }
         noteBackoff(task: task, now: now)
+        if let reports = pools[task]?.takeReports(), !reports.isEmpty { noteReports(reports, task: task, now: now) }
     }
 
     /// A spawn asked for by `.spawn` has happened (or failed).
@@ -178,6 +201,7 @@ public actor Supervisor {
         var rc: pid_t
         repeat { rc = waitpid(pid, &status, WNOHANG) } while rc < 0 && errno == EINTR
         guard rc == pid, let task = owners.removeValue(forKey: pid) else { return }
+        stallScheduled[pid] = nil
         let now = Moment.now()
         let exit = ExitStatus(waitStatus: status)
         let record = pools[task]?.workers[pid]
@@ -190,6 +214,7 @@ public actor Supervisor {
         if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
             perform(actions, task: task, now: now)
         }
+        if !retired.isEmpty { forgetRetired(task) }
     }
 
     /// What is left of a reaped worker's process group does not outlive it:
@@ -240,12 +265,18 @@ public actor Supervisor {
         case .notDue(let deadline):
             schedule(.stall(task, pid), at: deadline)
             return nil
-        case .stalled(let actions):
-            let silence = now.instant - (pools[task]?.workers[pid]?.lastAliveInstant ?? pools[task]?.workers[pid]?.startedAt.instant ?? now.instant)
+        case .stalled(let actions, let silence):
+            stallScheduled[pid] = nil
             logStalled(task: task, pid: pid, silence: silence)
             emit(.workerStalled(pid: pid, silenceMS: Int(silence.milliseconds)), task: task, now: now)
             return actions
+        case .missedStartup(let actions, let age):
+            stallScheduled[pid] = nil
+            logMissedStartup(task: task, pid: pid, age: age, timeoutMS: pools[task]?.spec.effectiveStartupTimeoutMS ?? 0)
+            emit(.workerStartupTimeout(pid: pid, afterMS: Int(age.milliseconds)), task: task, now: now)
+            return actions
         case .gone, nil:
+            stallScheduled[pid] = nil
             return nil
         }
     }
@@ -255,6 +286,7 @@ public actor Supervisor {
             if let existing = scheduled[name], existing <= instant { return }
             scheduled[name] = instant
         }
+        if case .stall(_, let pid) = target { stallScheduled[pid] = instant }
         deadlines.insert(Deadline(at: instant, target: target))
         if !firing { armTimer() }
     }
@@ -290,6 +322,7 @@ public actor Supervisor {
                 if scheduled[name] == first.at { scheduled[name] = nil }
                 if let actions = pools[name]?.tick(now: now) { perform(actions, task: name, now: now) }
             case .stall(let name, let pid):
+                guard stallScheduled[pid] == first.at else { continue }
                 if let actions = checkStall(task: name, pid: pid, now: now) { perform(actions, task: name, now: now) }
             case .group(let pgid):
                 if let killAt = lingeringGroups[pgid], killAt <= now.instant {

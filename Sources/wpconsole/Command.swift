@@ -13,6 +13,10 @@ enum Command: Equatable, Sendable {
     case stop(task: String?)
     /// `set TASK cardinality N`
     case set(task: String, setting: Setting, value: Int)
+    /// `restart [TASK]`: a rolling restart of TASK, or of every running task.
+    case restart(task: String?)
+    /// `reload`: the manager re-reads its config file.
+    case reload
     /// `lw|listworkers TASK`
     case listWorkers(task: String)
     /// `watch [TASK]`
@@ -31,7 +35,7 @@ enum Setting: String, Equatable, Sendable, CaseIterable {
 /// The commands by name: every spelling (the Go console's aliases), usage and
 /// a one-line summary. The parser, the completer and `help` all read this.
 enum CommandName: String, CaseIterable, Sendable {
-    case open, list, status, start, stop, set, listWorkers, watch, help, quit
+    case open, list, status, start, stop, restart, reload, set, listWorkers, watch, help, quit
 
     /// Every spelling that names this command, the usual one first.
     var spellings: [String] {
@@ -41,6 +45,8 @@ enum CommandName: String, CaseIterable, Sendable {
         case .status: ["status", "st"]
         case .start: ["start"]
         case .stop: ["stop"]
+        case .restart: ["restart"]
+        case .reload: ["reload"]
         case .set: ["set"]
         case .listWorkers: ["lw", "listworkers"]
         case .watch: ["watch"]
@@ -53,8 +59,8 @@ enum CommandName: String, CaseIterable, Sendable {
     var arguments: String {
         switch self {
         case .open: "HOST[:PORT][,HOST[:PORT]...]"
-        case .list, .quit: ""
-        case .status, .stop, .watch: "[TASK]"
+        case .list, .quit, .reload: ""
+        case .status, .stop, .watch, .restart: "[TASK]"
         case .start, .listWorkers: "TASK"
         case .set: "TASK cardinality N"
         case .help: "[COMMAND]"
@@ -73,6 +79,8 @@ enum CommandName: String, CaseIterable, Sendable {
         case .status: "show the status of every running task, or of TASK"
         case .start: "start TASK"
         case .stop: "stop every task, or TASK"
+        case .restart: "replace every worker of TASK (or of every running task, one after another), new ones first"
+        case .reload: "make the manager re-read its config file and apply what changed"
         case .set: "change the number of workers of TASK"
         case .listWorkers: "list the workers of TASK"
         case .watch: "follow the lifecycle events of every task, or of TASK, until Ctrl-C"

@@ -48,6 +48,12 @@ enum CommandParser {
         case .stop:
             try line.atMost(1)
             return .stop(task: values.first)
+        case .restart:
+            try line.atMost(1)
+            return .restart(task: values.first)
+        case .reload:
+            try line.atMost(0)
+            return .reload
         case .listWorkers:
             guard let task = values.first else { throw line.missing("TASK") }
             try line.atMost(1)

@@ -64,7 +64,7 @@ actor Console {
             show(outcomes)
             switch command {
             case .list: learnTaskNames(outcomes)
-            case .start, .stop: await refreshTaskNames()
+            case .start, .stop, .reload: await refreshTaskNames()
             default: break
             }
             return outcomes.allSatisfy { $0.outcome.succeeded } ? .ok : .failed

@@ -34,7 +34,9 @@ enum EventLine {
         case "spawn_failed":
             return "spawn failed: \(text("error"))"
         case "worker_ready":
-            return "\(worker) ready (first keep-alive)"
+            return "\(worker) ready"
+        case "worker_startup_timeout":
+            return "\(worker) not ready within startup_timeout (\(int("after_ms")) ms after its spawn)"
         case "worker_stalled":
             return "\(worker) stalled (no keep-alive for \(int("silence_ms")) ms)"
         case "worker_exited":

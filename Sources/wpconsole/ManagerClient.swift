@@ -35,7 +35,7 @@ struct ManagerClient: Sendable {
 
     func send(_ request: ManagerRequest, to host: HostAddress) async -> ManagerOutcome {
         var httpRequest = HTTPClientRequest(url: host.url(request.path))
-        httpRequest.method = request.method == .get ? .GET : .DELETE
+        httpRequest.method = .init(rawValue: request.method.rawValue)
         httpRequest.headers.add(name: "User-Agent", value: "wpconsole")
         httpRequest.headers.add(name: "Accept", value: "text/plain")
         if let token { httpRequest.headers.add(name: "Authorization", value: "Bearer \(token)") }

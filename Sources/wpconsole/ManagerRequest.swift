@@ -4,6 +4,7 @@ struct ManagerRequest: Equatable, Sendable, CustomStringConvertible {
     enum Method: String, Sendable {
         case get = "GET"
         case delete = "DELETE"
+        case post = "POST"
     }
 
     let method: Method
@@ -32,6 +33,10 @@ extension Command {
             return ManagerRequest(method: .get, path: "/tasks\(Self.segment(task))/set/\(setting.rawValue)/\(value)")
         case .listWorkers(let task):
             return ManagerRequest(method: .get, path: "/tasks\(Self.segment(task))/list")
+        case .restart(let task):
+            return ManagerRequest(method: .post, path: "/tasks\(Self.segment(task) + "/restart")")
+        case .reload:
+            return ManagerRequest(method: .post, path: "/reload")
         case .help, .quit, .watch:
             return nil
         }

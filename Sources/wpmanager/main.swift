@@ -21,7 +21,8 @@ struct WPManager: AsyncParsableCommand {
             The config is the Go workerpoolmanager's JSON format (see README.md). Tasks listed \
             under "autotasks" start once the HTTP API is listening. SIGINT, SIGTERM and SIGQUIT \
             stop every worker (SIGTERM, grace period, SIGKILL) within force_timeout and exit 0; \
-            a second such signal kills every worker at once. SIGHUP is ignored. SIGUSR1 logs every \
+            a second such signal kills every worker at once. SIGHUP (like POST /reload) re-reads the \
+            config and applies what changed, task by task (an invalid config changes nothing). SIGUSR1 logs every \
             task and worker with its state; SIGUSR2 reopens the worker log files (log_dir).
             Workers that end within min_uptime (or fail to start) are restarted after a backoff \
             (backoff_initial, doubled each time, at most backoff_max, with jitter). Cardinality and \
@@ -80,10 +81,15 @@ struct WPManager: AsyncParsableCommand {
         let logger = Logger(label: "wpmanager")
 
         var config: ManagerConfig
-        do {
-            config = try ConfigLoader.load(file: conf)
+        // At start and at each reload (SIGHUP, POST /reload).
+        let readConfig: @Sendable () throws(ConfigError) -> ManagerConfig = { [conf, listen] () throws(ConfigError) in
+            var config = try ConfigLoader.load(file: conf)
             if let listen { config.listen = listen }
             try config.applyAccessToken(environment: ProcessInfo.processInfo.environment)
+            return config
+        }
+        do {
+            config = try readConfig()
         } catch {
             LogOutput.standardError.write("wpmanager: \(error)\n")
             throw ExitCode(2)
@@ -120,7 +126,8 @@ struct WPManager: AsyncParsableCommand {
         // supervisor and the HTTP layer get its factory, /metrics shows it.
         let metrics = MetricsEndpoint(registry: PrometheusCollectorRegistry())
         let supervisor = Supervisor(
-            config: config, spawner: spawner, logger: logger, stateWriter: state.writer, metrics: metrics.factory)
+            config: config, spawner: spawner, logger: logger, stateWriter: state.writer, metrics: metrics.factory,
+            configSource: readConfig)
         if let restored = state.restored {
             for warning in await supervisor.restore(restored) { logger.warning("\(warning)") }
         }

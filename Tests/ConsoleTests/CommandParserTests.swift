@@ -32,6 +32,8 @@ import Testing
         ("h lw", .help(topic: .listWorkers)),
         ("watch", .watch(task: nil)), ("watch Task1", .watch(task: "Task1")), ("WATCH Task1", .watch(task: "Task1")),
         ("help watch", .help(topic: .watch)),
+        ("restart", .restart(task: nil)), ("restart Task1", .restart(task: "Task1")), ("RESTART Task1", .restart(task: "Task1")),
+        ("reload", .reload), ("Reload", .reload), ("help reload", .help(topic: .reload)),
         ("quit", .quit), ("exit", .quit),
         ("open localhost:8010", .open([localhost])), ("connect localhost", .open([localhost])),
     ])
@@ -112,6 +114,9 @@ import Testing
         #expect(Self.error("watch A B") == #"watch: unexpected "B" (usage: watch [TASK])"#)
         #expect(Self.error("wacth") == #"unknown command "wacth" (did you mean "watch"?)"#)
         #expect(Self.error("set A cardinality 3 4") == #"set: unexpected "4" (usage: set TASK cardinality N)"#)
+        #expect(Self.error("restart A B") == #"restart: unexpected "B" (usage: restart [TASK])"#)
+        #expect(Self.error("reload now") == #"reload: unexpected "now" (usage: reload)"#)
+        #expect(Self.error("relaod") == #"unknown command "relaod" (did you mean "reload"?)"#)
         #expect(Self.error("quit now") == #"quit: unexpected "now" (usage: quit|exit)"#)
         #expect(Self.error("help set start") == #"help: unexpected "start" (usage: help|h [COMMAND])"#)
     }

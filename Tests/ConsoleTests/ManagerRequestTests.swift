@@ -19,6 +19,10 @@ import Testing
         ("set Task1 cardinality 0", "GET /tasks/Task1/set/cardinality/0"),
         ("lw Task1", "GET /tasks/Task1/list"),
         ("open h:1", "GET /list"),
+        ("restart", "POST /tasks/restart"),
+        ("restart Task1", "POST /tasks/Task1/restart"),
+        ("restart a/b", "POST /tasks/a%2Fb/restart"),
+        ("reload", "POST /reload"),
     ])
     func routes(line: String, expected: String) throws {
         #expect(try Self.request(line) == expected)

@@ -37,7 +37,10 @@ import Testing
         #expect(line(#"{\#(time),"type":"task_stopped","task":"W"}"#) == "20:45:07.123Z W: task stopped")
         #expect(line(#"{\#(time),"type":"cardinality_changed","task":"W","previous":1,"cardinality":3}"#) == "20:45:07.123Z W: cardinality 1 -> 3")
         #expect(line(#"{\#(time),"type":"worker_spawned","task":"W","pid":42}"#) == "20:45:07.123Z W: worker 42 spawned")
-        #expect(line(#"{\#(time),"type":"worker_ready","task":"W","pid":42}"#) == "20:45:07.123Z W: worker 42 ready (first keep-alive)")
+        #expect(line(#"{\#(time),"type":"worker_ready","task":"W","pid":42}"#) == "20:45:07.123Z W: worker 42 ready")
+        #expect(
+            line(#"{\#(time),"type":"worker_startup_timeout","task":"W","pid":42,"after_ms":5001}"#)
+                == "20:45:07.123Z W: worker 42 not ready within startup_timeout (5001 ms after its spawn)")
         #expect(line(#"{\#(time),"type":"worker_stalled","task":"W","pid":42,"silence_ms":1001}"#) == "20:45:07.123Z W: worker 42 stalled (no keep-alive for 1001 ms)")
         #expect(
             line(#"{\#(time),"type":"worker_exited","task":"W","pid":42,"status":"exit status 3","reason":"crashed"}"#)

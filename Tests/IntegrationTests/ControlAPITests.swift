@@ -20,18 +20,19 @@ extension IntegrationSuite {
             reply = try await m.get("/tasks")
             #expect(reply.status == 200)
             let lines = reply.body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            #expect(lines.count == 11)  // 10 keys and the final newline
+            #expect(lines.count == 12)  // 11 keys and the final newline
             #expect(lines[0] == "Active Workers:\t2 / 2")
             #expect(lines[1] == "Clean Exits:\t0")
             #expect(lines[2] == "Crashed Workers:\t0")
             #expect(lines[3] == "Dead Workers:\t0")
             #expect(lines[4] == "Killed Workers:\t0")
             #expect(lines[5].hasPrefix("Last alive at:\t"))
-            #expect(lines[6] == "Running:\ttrue")
-            #expect(lines[7] == "Stalled Workers:\t0")
-            #expect(lines[8].hasPrefix("Started at:\t"))
-            #expect(lines[9] == "Task name:\tBeta")
-            let started = String(lines[8].dropFirst("Started at:\t".count))
+            #expect(lines[6] == "Ready Workers:\t0 / 2")  // sleepers send no keep-alive
+            #expect(lines[7] == "Running:\ttrue")
+            #expect(lines[8] == "Stalled Workers:\t0")
+            #expect(lines[9].hasPrefix("Started at:\t"))
+            #expect(lines[10] == "Task name:\tBeta")
+            let started = String(lines[9].dropFirst("Started at:\t".count))
             #expect(started.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"#, options: .regularExpression) != nil)
 
             reply = try await m.get("/tasks/Alpha/start")

@@ -72,8 +72,8 @@ extension IntegrationSuite {
         let ws = try Workspace()
         ws.task("BrokenTask.sh", "#!/bin/sh\nexit 0\n", executable: false)
         let config = ws.standardConfig(
-            tasks: ["Stuck": Scripts.stubborn, "Crash": "#!/bin/sh\nexit 3\n"],
-            autotasks: #"{"Stuck": {"stall_timeout": 500, "grace_period": 300}}"#)
+            tasks: ["Stuck": Scripts.stubbornReadyThenSilent, "Crash": "#!/bin/sh\nexit 3\n"],
+            autotasks: #"{"Stuck": {"stall_timeout": 500, "startup_timeout": 60000, "grace_period": 300}}"#)
         try await withManager(ws, config: config) { m in
             let watcher = try await EventWatcher.connect(m)
             defer { watcher.stop() }

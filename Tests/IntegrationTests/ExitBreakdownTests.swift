@@ -10,8 +10,8 @@ extension IntegrationSuite {
         @Test func deadWorkersAreSplitIntoCleanCrashedKilledAndStalled() async throws {
             let ws = try Workspace()
             let config = ws.standardConfig(
-                tasks: ["Work": Self.waiter, "Silent": Scripts.sleeper],
-                autotasks: #"{"Work": {"cardinality": 4}, "Silent": {"stall_timeout": 1000}}"#)
+                tasks: ["Work": Self.waiter, "Silent": Scripts.readyThenSilent],
+                autotasks: #"{"Work": {"cardinality": 4}, "Silent": {"stall_timeout": 1000, "startup_timeout": 60000}}"#)
             try await withManager(ws, config: config) { m in
                 let pids = try await m.waitForWorkers("Work", count: 4)
                 func exit(_ pid: pid_t, _ code: String) {
@@ -31,13 +31,13 @@ extension IntegrationSuite {
                 #expect(status["Killed Workers"] == "1")
                 #expect(status["Stalled Workers"] == "0")
                 let json = try await m.taskJSON("Work")
-                #expect(json["exits"] as? [String: Int] == ["clean": 1, "crashed": 2, "signaled": 1, "stalled": 0])
+                #expect(json["exits"] as? [String: Int] == ["clean": 1, "crashed": 2, "signaled": 1, "stalled": 0, "startup_timeout": 0])
                 // Sorted into the block.
                 let keys = try await m.get("/tasks/Work").body.split(separator: "\n").map { String($0.split(separator: ":")[0]) }
                 #expect(keys == keys.sorted())
                 #expect(keys.contains("Killed Workers"))
 
-                // Stalled (never beats): counted apart, not as killed.
+                // Stalled (ready, then silent): counted apart, not as killed.
                 var silent: [String: String] = [:]
                 #expect(await eventually {
                     silent = (try? await m.status("Silent")) ?? [:]

@@ -37,6 +37,8 @@ extension IntegrationSuite {
                 let pids = try await m.waitForWorkers("Work", count: 2)
                 let (beating, silent) = (pids[0], pids[1])
                 let publisher = try Publisher(m.keepAliveEndpoint)
+                // Both get ready (else the silent one misses its startup timeout, not a stall).
+                try publisher.beat("Work", pid: silent)
                 // Beat for one of them for three stall timeouts.
                 let until = ContinuousClock.now.advanced(by: .milliseconds(3200))
                 while ContinuousClock.now < until {
@@ -65,9 +67,14 @@ extension IntegrationSuite {
         /// no extra worker is spawned and then stopped again.
         @Test func simultaneousStallsAreReplacedOneForOne() async throws {
             let ws = try Workspace()
-            let cfg = config(ws, tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {"cardinality": 10}}"#, stall: 1000)
+            let cfg = config(
+                ws, tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {"cardinality": 10, "startup_timeout": 60000}}"#,
+                stall: 1000)
             try await withManager(ws, config: cfg) { m in
-                _ = try await m.waitForWorkers("Work", count: 10)
+                let pids = try await m.waitForWorkers("Work", count: 10)
+                // All ready at once: their stall deadlines fall together.
+                let publisher = try Publisher(m.keepAliveEndpoint)
+                for pid in pids { try publisher.beat("Work", pid: pid) }
                 #expect(await eventually { ((try? await json(m, "Work"))?["stalled_workers"] as? Int ?? 0) >= 10 })
                 let j = try await json(m, "Work")
                 let exits = j["exits"] as? [String: Int] ?? [:]
@@ -102,7 +109,7 @@ extension IntegrationSuite {
         @Test func aStalledWorkerThatIgnoresSIGTERMIsKilledAfterTheGracePeriod() async throws {
             let ws = try Workspace()
             let cfg = config(
-                ws, tasks: ["Stubborn": Scripts.stubborn], autotasks: #"{"Stubborn": {"grace_period": 1500}}"#, stall: 800)
+                ws, tasks: ["Stubborn": Scripts.stubbornReadyThenSilent], autotasks: #"{"Stubborn": {"grace_period": 1500, "startup_timeout": 60000}}"#, stall: 800)
             try await withManager(ws, config: cfg) { m in
                 let pid = try await m.waitForWorkers("Stubborn", count: 1)[0]
                 #expect(await eventually { m.stderr.text.contains("worker stalled") })
@@ -119,8 +126,8 @@ extension IntegrationSuite {
         @Test func perTaskStallTimeoutOverridesTheGlobalOne() async throws {
             let ws = try Workspace()
             let cfg = config(
-                ws, tasks: ["Fast": Scripts.sleeper, "Slow": Scripts.sleeper],
-                autotasks: #"{"Fast": {"stall_timeout": 500}, "Slow": {}}"#, stall: 600000)
+                ws, tasks: ["Fast": Scripts.readyThenSilent, "Slow": Scripts.readyThenSilent],
+                autotasks: #"{"Fast": {"stall_timeout": 500, "startup_timeout": 60000}, "Slow": {}}"#, stall: 600000)
             try await withManager(ws, config: cfg) { m in
                 let slow = try await m.waitForWorkers("Slow", count: 1)
                 #expect(await eventually { (try? await m.status("Fast")["Stalled Workers"]) == "2" })
@@ -214,7 +221,7 @@ extension IntegrationSuite {
                     return exits?["clean"] == 1
                 })
                 let exits = try await json(m, "Work")["exits"] as? [String: Int]
-                #expect(exits == ["clean": 1, "crashed": 0, "signaled": 0, "stalled": 0])
+                #expect(exits == ["clean": 1, "crashed": 0, "signaled": 0, "stalled": 0, "startup_timeout": 0])
                 // Without the announcement the same death is counted as killed by a signal.
                 let next = try await m.waitForWorkers("Work", count: 1)[0]
                 kill(next, SIGKILL)

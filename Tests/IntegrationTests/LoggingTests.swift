@@ -11,7 +11,7 @@ extension IntegrationSuite {
             let ws = try Workspace()
             let config = ws.standardConfig(
                 tasks: ["Work": Scripts.sleeper, "Beat": Scripts.sleeper, "Quick": "#!/bin/sh\nexit 3\n", "Stubborn": Scripts.stubborn],
-                autotasks: #"{"Work": {}, "Beat": {"stall_timeout": 1500}, "Quick": {}, "Stubborn": {}}"#)
+                autotasks: #"{"Work": {}, "Beat": {"stall_timeout": 1500, "startup_timeout": 60000}, "Quick": {}, "Stubborn": {}}"#)
             try await withManager(ws, config: config, arguments: ["-conf=\(config)", "--json", "--verbose"]) { m in
                 // Killed by a signal nobody in the manager sent: a warning.
                 let work = try await m.waitForWorkers("Work", count: 1)[0]

@@ -60,8 +60,8 @@ extension IntegrationSuite {
     @Test func metricsMoveWhenWorkersDieAndTheFormatParses() async throws {
         let ws = try Workspace()
         let config = ws.standardConfig(
-            tasks: ["Work": Scripts.sleeper, "Stuck": Scripts.stubborn, "Crash": "#!/bin/sh\nexit 3\n"],
-            autotasks: #"{"Work": {"cardinality": 2}, "Stuck": {"stall_timeout": 400, "grace_period": 200}, "Crash": {}}"#)
+            tasks: ["Work": Scripts.sleeper, "Stuck": Scripts.stubbornReadyThenSilent, "Crash": "#!/bin/sh\nexit 3\n"],
+            autotasks: #"{"Work": {"cardinality": 2}, "Stuck": {"stall_timeout": 400, "startup_timeout": 60000, "grace_period": 200}, "Crash": {}}"#)
         try await withManager(ws, config: config) { m in
             let pids = try await m.waitForWorkers("Work", count: 2)
             let reply = try await m.get("/metrics")

@@ -7,10 +7,12 @@ public enum ConfigLoader {
     static let topKeys: Set<String> = Set([
         "port", "listen", "keepalives", "force_timeout", "max_cardinality", "path", "filesuffix", "autotasks",
     ]).union(Reader.workerLogKeys).union(Reader.stateKeys).union(Reader.restartKeys).union(Reader.securityKeys)
-    static let keepAliveKeys: Set<String> = ["host", "inbound_port", "internal_port", "stall_timeout", "grace_period"]
+    static let keepAliveKeys: Set<String> = [
+        "host", "inbound_port", "internal_port", "stall_timeout", "grace_period", "startup_timeout",
+    ]
     static let autotaskKeys: Set<String> = Set([
         "cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period",
-    ]).union(Reader.restartKeys)
+    ]).union(Reader.restartKeys).union(Reader.readinessKeys).union(Reader.rolloutKeys)
 
     /// Loads and validates `file`.
     public static func load(file: String) throws(ConfigError) -> ManagerConfig {
@@ -132,6 +134,8 @@ struct Reader {
             config.keepalives.gracePeriodMS =
                 try integer(ka["grace_period"], "keepalives.grace_period", in: 1...Int(Int32.max), what: Self.positiveMS)
                 ?? config.keepalives.gracePeriodMS
+            config.keepalives.startupTimeoutMS = try integer(
+                ka["startup_timeout"], "keepalives.startup_timeout", in: 1...Int(Int32.max), what: Self.positiveMS)
             if config.keepalives.inboundPort != 0, config.keepalives.inboundPort == config.keepalives.internalPort {
                 throw fail("keepalives.internal_port", "must differ from keepalives.inbound_port (\(config.keepalives.inboundPort))")
             }
@@ -209,6 +213,8 @@ struct Reader {
             try integer(entry["grace_period"], "\(key).grace_period", in: 1...Int(Int32.max), what: Reader.positiveMS)
             ?? task.gracePeriodMS
         task.restart = try restartPolicy(entry, prefix: "\(key).", base: task.restart)
+        try readiness(entry, to: &task, prefix: "\(key).")
+        try rolloutPace(entry, to: &task, prefix: "\(key).", maxCardinality: maxCardinality)
     }
 
     /// Every regular file (or link to one) directly in `path` whose name ends
@@ -234,6 +240,7 @@ struct Reader {
                 TaskSpec(
                     name: String(file.dropLast(suffix.count)), command: full,
                     stallTimeoutMS: defaults.stallTimeoutMS, gracePeriodMS: defaults.gracePeriodMS))
+            tasks[tasks.count - 1].startupTimeoutMS = defaults.startupTimeoutMS
         }
         return tasks
     }

@@ -67,6 +67,8 @@ public struct KeepAliveConfig: Sendable, Equatable {
     public var internalPort: Int = 5592
     public var stallTimeoutMS: Int = ManagerConfig.defaultStallTimeoutMS
     public var gracePeriodMS: Int = ManagerConfig.defaultGracePeriodMS
+    /// From spawn to readiness; nil: each task's stall timeout.
+    public var startupTimeoutMS: Int?
 
     public init() {}
 }
@@ -83,6 +85,15 @@ public struct TaskSpec: Sendable, Equatable {
     public var stallTimeoutMS: Int
     public var gracePeriodMS: Int
     public var restart: RestartPolicy
+    /// What makes a worker ready (`ready_on`).
+    public var readyOn: ReadyOn = .keepAlive
+    /// From spawn to readiness (`startup_timeout`); nil: `stallTimeoutMS`.
+    public var startupTimeoutMS: Int?
+    /// How fast a rolling restart goes (`max_surge`, `max_unavailable`).
+    public var rolloutPace = Rollout.Pace()
+
+    /// The deadline from spawn to readiness, in milliseconds.
+    public var effectiveStartupTimeoutMS: Int { startupTimeoutMS ?? stallTimeoutMS }
 
     public init(
         name: String, command: String, args: [String] = [], cardinality: Int = 1,
@@ -100,4 +111,12 @@ public struct TaskSpec: Sendable, Equatable {
         self.stallTimeoutMS = stallTimeoutMS
         self.gracePeriodMS = gracePeriodMS
     }
+}
+
+/// When a worker counts as ready (`ready_on` in its task).
+public enum ReadyOn: String, Sendable, Equatable, CaseIterable {
+    /// At its first valid keep-alive.
+    case keepAlive = "keepalive"
+    /// Once a keep-alive says `ready` or `working`.
+    case status
 }

@@ -27,7 +27,7 @@ extension Supervisor {
             emit(.workerKilled(pid: pid), task: task, now: .now())
         case .terminate:
             guard let pool = pools[task], let worker = pool.workers[pid], worker.stalled else { return }
-            let deadline = (worker.lastAliveInstant ?? worker.startedAt.instant).advanced(by: pool.stallTimeout)
+            let deadline = pool.stallDeadline(for: worker)
             metrics.stallDetected(task: task, lag: ContinuousClock.now - deadline)
         }
     }
@@ -53,10 +53,10 @@ extension Supervisor {
             task: task, now: now)
     }
 
-    /// A valid keep-alive of a worker of `task`; `first` when it was its first.
-    func noteKeepAlive(task: String, pid: pid_t, first: Bool, now: Moment) {
+    /// A valid keep-alive of a worker of `task`; `ready` when the worker became ready with it.
+    func noteKeepAlive(task: String, pid: pid_t, ready: Bool, now: Moment) {
         metrics.keepAliveReceived(task: task)
-        if first { emit(.workerReady(pid: pid), task: task, now: now) }
+        if ready { emit(.workerReady(pid: pid), task: task, now: now) }
     }
 
     /// A received message did not count.
@@ -71,8 +71,8 @@ extension Supervisor {
         for (name, pool) in pools {
             let running = pool.activeWorkers
             metrics.poolGauges(
-                task: name, running: running, stopping: pool.workers.count - running, cardinality: pool.cardinality,
-                isRunning: pool.phase == .running)
+                task: name, running: running, stopping: pool.workers.count - running, ready: pool.readyWorkers,
+                cardinality: pool.cardinality, isRunning: pool.phase == .running)
         }
     }
 }

@@ -8,6 +8,7 @@ extension SupervisorEvent: Encodable {
     enum CodingKeys: String, CodingKey {
         case seq, time, type, task, pid, cardinality, previous, error
         case silenceMS = "silence_ms"
+        case afterMS = "after_ms"
         case exitCode = "exit_code"
         case signal
         case signalName = "signal_name"
@@ -15,6 +16,10 @@ extension SupervisorEvent: Encodable {
         case status, reason, until
         case delayMS = "delay_ms"
         case count
+        case maxSurge = "max_surge"
+        case maxUnavailable = "max_unavailable"
+        case replaced, total
+        case durationMS = "duration_ms"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -34,6 +39,8 @@ extension SupervisorEvent: Encodable {
             try c.encode(error, forKey: .error)
         case .workerStalled(_, let silence):
             try c.encode(silence, forKey: .silenceMS)
+        case .workerStartupTimeout(_, let after):
+            try c.encode(after, forKey: .afterMS)
         case .workerExited(_, let status, let reason):
             try c.encode(status.description, forKey: .status)
             try c.encode(reason.name, forKey: .reason)
@@ -51,6 +58,20 @@ extension SupervisorEvent: Encodable {
             try c.encode(reason.rawValue, forKey: .reason)
         case .eventsLost(let count):
             try c.encode(count, forKey: .count)
+        case .rolloutStarted(let surge, let unavailable, let cardinality):
+            try c.encode(surge, forKey: .maxSurge)
+            try c.encode(unavailable, forKey: .maxUnavailable)
+            try c.encode(cardinality, forKey: .cardinality)
+        case .rolloutProgress(let replaced, let total):
+            try c.encode(replaced, forKey: .replaced)
+            try c.encode(total, forKey: .total)
+        case .rolloutFinished(let replaced, let duration):
+            try c.encode(replaced, forKey: .replaced)
+            try c.encode(duration, forKey: .durationMS)
+        case .rolloutFailed(let reason, let replaced, let total):
+            try c.encode(reason, forKey: .reason)
+            try c.encode(replaced, forKey: .replaced)
+            try c.encode(total, forKey: .total)
         case .taskStopped, .workerSpawned, .workerReady, .workerKilled, .heartbeat:
             break
         }

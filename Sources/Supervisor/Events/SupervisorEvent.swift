@@ -16,8 +16,11 @@ public struct SupervisorEvent: Sendable, Equatable {
         case workerSpawned(pid: pid_t)
         /// A worker could not be started.
         case spawnFailed(error: String)
-        /// The first valid keep-alive of a worker arrived.
+        /// A worker became ready: its first valid keep-alive arrived (with
+        /// `ready_on: "status"`, the first that says `ready` or `working`).
         case workerReady(pid: pid_t)
+        /// A worker was not ready within `startup_timeout`: it is being stopped.
+        case workerStartupTimeout(pid: pid_t, afterMS: Int)
         /// No keep-alive came for `stall_timeout`: the worker is being stopped.
         case workerStalled(pid: pid_t, silenceMS: Int)
         /// A worker process ended (reaped), and how.
@@ -27,6 +30,15 @@ public struct SupervisorEvent: Sendable, Equatable {
         /// Spawns of the task are held back until `until` (after a failed
         /// spawn, or a worker that died younger than the respawn interval).
         case backoff(until: Date, delayMS: Int, reason: BackoffReason)
+        /// A rolling restart began.
+        case rolloutStarted(maxSurge: Int, maxUnavailable: Int, cardinality: Int)
+        /// `replaced` of `total` workers are new and ready.
+        case rolloutProgress(replaced: Int, total: Int)
+        /// Every worker was replaced.
+        case rolloutFinished(replaced: Int, durationMS: Int)
+        /// The rollout halted (a new worker failed, or the task was stopped);
+        /// the old workers left keep running.
+        case rolloutFailed(reason: String, replaced: Int, total: Int)
         /// This subscriber was too slow: `count` events before this one were
         /// not delivered to it (a subscriber-local event, never published).
         case eventsLost(count: Int)
@@ -65,9 +77,14 @@ public struct SupervisorEvent: Sendable, Equatable {
         case .spawnFailed: "spawn_failed"
         case .workerReady: "worker_ready"
         case .workerStalled: "worker_stalled"
+        case .workerStartupTimeout: "worker_startup_timeout"
         case .workerExited: "worker_exited"
         case .workerKilled: "worker_killed"
         case .backoff: "backoff"
+        case .rolloutStarted: "rollout_started"
+        case .rolloutProgress: "rollout_progress"
+        case .rolloutFinished: "rollout_finished"
+        case .rolloutFailed: "rollout_failed"
         case .eventsLost: "events_lost"
         case .heartbeat: "heartbeat"
         }
@@ -77,7 +94,7 @@ public struct SupervisorEvent: Sendable, Equatable {
     public var pid: pid_t? {
         switch kind {
         case .workerSpawned(let pid), .workerReady(let pid), .workerStalled(let pid, _), .workerExited(let pid, _, _),
-            .workerKilled(let pid):
+            .workerKilled(let pid), .workerStartupTimeout(let pid, _):
             pid
         default:
             nil
@@ -93,8 +110,9 @@ extension ExitCounts.Kind {
         case .crashed: "crashed"
         case .signaled: "signaled"
         case .stalled: "stalled"
+        case .startupTimeout: "startup_timeout"
         }
     }
 
-    public static let all: [ExitCounts.Kind] = [.clean, .crashed, .signaled, .stalled]
+    public static let all: [ExitCounts.Kind] = [.clean, .crashed, .signaled, .stalled, .startupTimeout]
 }

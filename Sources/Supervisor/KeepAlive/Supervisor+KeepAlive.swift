@@ -18,11 +18,18 @@ extension Supervisor {
                 }
                 switch owners[message.pid] {
                 case task:
-                    let first = pools[task]?.keptAlive(message, now: now) == true
-                    if first {
-                        logFirstKeepAlive(task: task, pid: message.pid)
+                    let result = pools[task]!.keptAlive(message, now: now)
+                    if result.first { logFirstKeepAlive(task: task, pid: message.pid) }
+                    if let stall = result.ready {
+                        logReady(task: task, pid: message.pid)
+                        // The startup deadline may be later than this one.
+                        if stallScheduled[message.pid].map({ $0 > stall }) ?? true {
+                            schedule(.stall(task, message.pid), at: stall)
+                        }
                     }
-                    noteKeepAlive(task: task, pid: message.pid, first: first, now: now)
+                    noteKeepAlive(task: task, pid: message.pid, ready: result.ready != nil, now: now)
+                    // Once per worker: a rollout may go on (and report).
+                    if result.ready != nil { perform(result.actions, task: task, now: now) }
                 case nil:
                     pools[task]!.dropped(.unknownPid)
                     noteDrop(task: task, reason: .unknownPid)

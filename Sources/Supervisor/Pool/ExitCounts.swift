@@ -10,14 +10,32 @@ public struct ExitCounts: Sendable, Equatable, Codable {
         case signaled
         /// Stopped for missing keep-alives.
         case stalled
+        /// Stopped for not getting ready within `startup_timeout`.
+        case startupTimeout
     }
 
     public var clean = 0
     public var crashed = 0
     public var signaled = 0
     public var stalled = 0
+    public var startupTimeout = 0
+
+    enum CodingKeys: String, CodingKey {
+        case clean, crashed, signaled, stalled
+        case startupTimeout = "startup_timeout"
+    }
 
     public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        clean = try c.decode(Int.self, forKey: .clean)
+        crashed = try c.decode(Int.self, forKey: .crashed)
+        signaled = try c.decode(Int.self, forKey: .signaled)
+        stalled = try c.decode(Int.self, forKey: .stalled)
+        // Absent in the replies of a manager without startup timeouts.
+        startupTimeout = try c.decodeIfPresent(Int.self, forKey: .startupTimeout) ?? 0
+    }
 
     mutating func count(_ kind: Kind) {
         switch kind {
@@ -25,10 +43,12 @@ public struct ExitCounts: Sendable, Equatable, Codable {
         case .crashed: crashed += 1
         case .signaled: signaled += 1
         case .stalled: stalled += 1
+        case .startupTimeout: startupTimeout += 1
         }
     }
 
     static func kind(of worker: WorkerRecord, status: ExitStatus) -> Kind {
+        if worker.missedStartup { return .startupTimeout }
         if worker.stalled { return .stalled }
         if !worker.isRunning || worker.reportedStatus == .stopping { return .clean }
         switch status {

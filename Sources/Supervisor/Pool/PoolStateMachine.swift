@@ -14,7 +14,7 @@ public struct PoolStateMachine: Sendable {
         case running
     }
 
-    public private(set) var spec: TaskSpec
+    public internal(set) var spec: TaskSpec
     public private(set) var phase: Phase = .stopped
     public private(set) var cardinality: Int
     public private(set) var startedAt: Moment?
@@ -37,7 +37,7 @@ public struct PoolStateMachine: Sendable {
     public private(set) var lastSpawnError: (message: String, at: Date)?
     public private(set) var lastExit: (status: ExitStatus, at: Date)?
     /// No spawn before this instant (the restart backoff, after a quick failure).
-    public private(set) var spawnNotBefore: ContinuousClock.Instant?
+    public internal(set) var spawnNotBefore: ContinuousClock.Instant?
     /// Quick failures in a row (see `RestartPolicy`), and the last one's cause.
     public private(set) var quickFailures = 0
     /// The last quick failure: its text, whether it was a spawn that
@@ -46,10 +46,20 @@ public struct PoolStateMachine: Sendable {
     private var jitter: JitterSource
     /// Spawns asked for with `.spawn` and not reported yet (`spawned`,
     /// `spawnFailed`, `spawnsCancelled`): they count toward the cardinality.
-    public private(set) var spawnsInFlight = 0
+    public internal(set) var spawnsInFlight = 0
 
     private var run: UInt64 = 0
     private var sequence: UInt64 = 0
+    /// The generation new workers get; a rollout makes a new one.
+    public internal(set) var generation: UInt64 = 0
+    /// The rolling restart under way, if any.
+    public internal(set) var rollout: Rollout?
+    /// Why the last rollout halted, until the next rollout or stop.
+    public internal(set) var rolloutFailure: String?
+    /// Spawns under way when the rollout began: they start old workers.
+    var staleSpawns = 0
+    /// Facts for the owner, taken with `takeReports`.
+    var reports: [PoolReport] = []
 
     public init(spec: TaskSpec, jitter: JitterSource = JitterSource()) {
         self.spec = spec
@@ -63,7 +73,8 @@ public struct PoolStateMachine: Sendable {
 
     /// The earliest moment `tick` has something to do, if any.
     public var nextDeadline: ContinuousClock.Instant? {
-        let spawnAt = phase == .running && activeWorkers + spawnsInFlight < cardinality ? spawnNotBefore : nil
+        let wantsSpawn = phase == .running && (rollout != nil || activeWorkers + spawnsInFlight < cardinality)
+        let spawnAt = wantsSpawn ? spawnNotBefore : nil
         guard let killAt = killDeadlines.values.min() else { return spawnAt }
         return spawnAt.map { min($0, killAt) } ?? killAt
     }
@@ -87,6 +98,7 @@ public struct PoolStateMachine: Sendable {
             lastExit = nil
             quickFailures = 0
             lastFailure = nil
+            rolloutFailure = nil
             return (.started, reconcile(now: now))
         }
     }
@@ -99,6 +111,7 @@ public struct PoolStateMachine: Sendable {
             phase = .stopped
             startedAt = nil
             spawnNotBefore = nil
+            endRollout()
             let pids = workers.values.filter(\.isRunning).map(\.pid).sorted()
             let cancel: [PoolAction] = spawnsInFlight > 0 ? [.cancelSpawns(count: spawnsInFlight)] : []
             return (.stopped, cancel + pids.map { terminate($0, now: now) })
@@ -117,6 +130,9 @@ public struct PoolStateMachine: Sendable {
         sequence += 1
         workers[pid] = WorkerRecord(
             pid: pid, sequence: sequence, run: run, startedAt: now, lastAliveAt: nil, state: .running)
+        // Spawns are served in order: those under way when a rollout began come first.
+        workers[pid]!.generation = staleSpawns > 0 ? generation - 1 : generation
+        staleSpawns = max(0, staleSpawns - 1)
         activeWorkers += 1
         lastSpawnError = nil
         // A spawn that lands after a stop is stopped like any other worker;
@@ -129,15 +145,23 @@ public struct PoolStateMachine: Sendable {
     /// more spawns of that request were dropped with it.
     public mutating func spawnFailed(message: String, abandoned: Int = 0, now: Moment) -> [PoolAction] {
         spawnsInFlight = max(0, spawnsInFlight - 1 - abandoned)
+        let stale = staleSpawns > 0
+        staleSpawns = max(0, staleSpawns - 1 - abandoned)
         lastSpawnError = (message, now.date)
-        if phase == .running { quickFailure(message, spawnFailed: true, now: now) }
-        return []
+        guard phase == .running else { return [] }
+        quickFailure(message, spawnFailed: true, now: now)
+        if rollout != nil, !stale { return failRollout("spawn failed: \(message)", now: now) }
+        return rollout != nil ? reconcile(now: now) : []
     }
 
     /// `count` spawns asked for were dropped before they began (after a
     /// `.cancelSpawns`).
-    public mutating func spawnsCancelled(_ count: Int) {
+    @discardableResult
+    public mutating func spawnsCancelled(_ count: Int, now: Moment = .now()) -> [PoolAction] {
         spawnsInFlight = max(0, spawnsInFlight - count)
+        staleSpawns = min(staleSpawns, spawnsInFlight)
+        // A rollout counts spawns under way toward its surge: it may go on.
+        return phase == .running && rollout != nil ? reconcile(now: now) : []
     }
 
     /// A worker process of this pool was reaped. Returns nil when `pid` is not
@@ -158,6 +182,9 @@ public struct PoolStateMachine: Sendable {
                 quickFailure(status.description, spawnFailed: false, now: now)
             } else {
                 quickFailures = 0
+            }
+            if let rollout, worker.generation >= rollout.generation {
+                return failRollout("new worker \(pid) exited: \(status)", now: now)
             }
         }
         return reconcile(now: now)
@@ -186,13 +213,26 @@ public struct PoolStateMachine: Sendable {
         return actions
     }
 
-    /// A valid keep-alive arrived from `pid`, a worker of this pool. Returns
-    /// whether it was the worker's first.
+    /// What a valid keep-alive changed.
+    public struct KeepAliveResult: Sendable, Equatable {
+        /// It was the worker's first.
+        public var first = false
+        /// The worker became ready with it: its stall deadline (returned)
+        /// now counts from this keep-alive, with `stall_timeout`.
+        public var ready: ContinuousClock.Instant?
+        /// What its readiness lets a rollout do.
+        public var actions: [PoolAction] = []
+    }
+
+    /// A valid keep-alive arrived from `pid`, a worker of this pool.
     @discardableResult
-    public mutating func keptAlive(_ message: KeepAliveMessage, now: Moment) -> Bool {
-        guard let (first, current) = workers[message.pid]?.keptAlive(message, now: now) else { return false }
+    public mutating func keptAlive(_ message: KeepAliveMessage, now: Moment) -> KeepAliveResult {
+        guard let (first, becameReady, current) = workers[message.pid]?.keptAlive(message, readyOn: spec.readyOn, now: now)
+        else { return KeepAliveResult() }
         if current == run { keepAlivesReceived += 1 }
-        return first
+        guard becameReady else { return KeepAliveResult(first: first) }
+        let actions = rollout != nil && phase == .running ? reconcile(now: now) : []
+        return KeepAliveResult(first: first, ready: now.instant.advanced(by: stallTimeout), actions: actions)
     }
 
     /// A message naming this task did not count.
@@ -200,11 +240,23 @@ public struct PoolStateMachine: Sendable {
         drops[reason, default: 0] += 1
     }
 
-    /// When `pid` stalls if no keep-alive comes: its last keep-alive (or its
-    /// start) plus `stall_timeout`. Nil unless it is a running worker.
+    public var startupTimeout: Duration { .milliseconds(spec.effectiveStartupTimeoutMS) }
+
+    /// Running workers that are ready.
+    public var readyWorkers: Int { workers.values.reduce(0) { $0 + ($1.isRunning && $1.isReady ? 1 : 0) } }
+
+    /// When `worker` is stopped if nothing changes: until it is ready, its
+    /// start plus `startup_timeout`; then its last keep-alive plus
+    /// `stall_timeout`.
+    public func stallDeadline(for worker: WorkerRecord) -> ContinuousClock.Instant {
+        guard worker.isReady else { return worker.startedAt.instant.advanced(by: startupTimeout) }
+        return (worker.lastAliveInstant ?? worker.startedAt.instant).advanced(by: stallTimeout)
+    }
+
+    /// The stall (or startup) deadline of `pid`; nil unless it is a running worker.
     public func stallDeadline(of pid: pid_t) -> ContinuousClock.Instant? {
         guard let worker = workers[pid], worker.isRunning else { return nil }
-        return (worker.lastAliveInstant ?? worker.startedAt.instant).advanced(by: stallTimeout)
+        return stallDeadline(for: worker)
     }
 
     public enum StallCheck: Equatable {
@@ -212,19 +264,37 @@ public struct PoolStateMachine: Sendable {
         case gone
         /// Alive: look again at this deadline.
         case notDue(ContinuousClock.Instant)
-        /// Stalled: stopped and (if the pool runs) replaced.
-        case stalled([PoolAction])
+        /// Stalled (no keep-alive for `silence` since it was ready): stopped
+        /// and (if the pool runs) replaced.
+        case stalled([PoolAction], silence: Duration)
+        /// Not ready `age` after its start (`startup_timeout`): stopped, a
+        /// quick failure for the backoff, and (if the pool runs) replaced.
+        case missedStartup([PoolAction], age: Duration)
     }
 
-    /// The stall deadline of `pid` may have passed.
+    /// The stall or startup deadline of `pid` may have passed.
     public mutating func checkStall(pid: pid_t, now: Moment) -> StallCheck {
-        guard let deadline = stallDeadline(of: pid) else { return .gone }
+        guard let worker = workers[pid], let deadline = stallDeadline(of: pid) else { return .gone }
         guard deadline <= now.instant else { return .notDue(deadline) }
-        workers[pid]?.stalled = true
-        if workers[pid]?.run == run { stalledWorkers += 1 }
+        let ready = worker.isReady
+        if ready {
+            workers[pid]?.stalled = true
+            if worker.run == run { stalledWorkers += 1 }
+        } else {
+            workers[pid]?.missedStartup = true
+            if phase == .running {
+                quickFailure("not ready within startup_timeout (\(spec.effectiveStartupTimeoutMS) ms)", spawnFailed: false, now: now)
+            }
+        }
         var actions = [terminate(pid, now: now)]
-        if phase == .running { actions += reconcile(now: now) }
-        return .stalled(actions)
+        if phase == .running, let rollout, worker.generation >= rollout.generation {
+            let reason = ready ? "new worker \(pid) stalled" : "new worker \(pid) not ready within startup_timeout (\(spec.effectiveStartupTimeoutMS) ms)"
+            actions += failRollout(reason, now: now)
+        } else if phase == .running {
+            actions += reconcile(now: now)
+        }
+        let since = now.instant - (worker.lastAliveInstant ?? worker.startedAt.instant)
+        return ready ? .stalled(actions, silence: since) : .missedStartup(actions, age: now.instant - worker.startedAt.instant)
     }
 
     // MARK: helpers
@@ -235,7 +305,7 @@ public struct PoolStateMachine: Sendable {
     /// error): the next spawn waits for the backoff. A worker started since
     /// the previous failure that has run `min_uptime` means the run between
     /// was stable: the count starts over.
-    private mutating func quickFailure(_ reason: String, spawnFailed: Bool, now: Moment) {
+    mutating func quickFailure(_ reason: String, spawnFailed: Bool, now: Moment) {
         if let last = lastFailure?.at {
             let stable = workers.values.contains {
                 $0.isRunning && $0.startedAt.instant > last && $0.startedAt.instant.advanced(by: minUptime) <= now.instant
@@ -248,7 +318,7 @@ public struct PoolStateMachine: Sendable {
         spawnNotBefore = max(spawnNotBefore ?? retry, retry)
     }
 
-    private mutating func terminate(_ pid: pid_t, now: Moment) -> PoolAction {
+    mutating func terminate(_ pid: pid_t, now: Moment) -> PoolAction {
         let killAt = now.instant.advanced(by: gracePeriod)
         setState(pid, .terminating(killAt: killAt))
         return .signal(pid: pid, .terminate)
@@ -269,7 +339,8 @@ public struct PoolStateMachine: Sendable {
     /// Brings a running pool toward its cardinality. Spawns under way count:
     /// a surplus drops those that have not begun, then stops the newest
     /// running workers.
-    private mutating func reconcile(now: Moment) -> [PoolAction] {
+    mutating func reconcile(now: Moment) -> [PoolAction] {
+        if rollout != nil { return reconcileRollout(now: now) }
         let active = activeWorkers
         let total = active + spawnsInFlight
         if total < cardinality {

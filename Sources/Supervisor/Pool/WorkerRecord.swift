@@ -32,18 +32,36 @@ public struct WorkerRecord: Sendable, Equatable {
     public var keepAlives = 0
     /// Stopped because it stalled.
     public var stalled = false
+    /// When it became ready (see `ReadyOn`); nil while it starts.
+    public var readyAt: ContinuousClock.Instant?
+    /// Stopped because it was not ready within `startup_timeout`.
+    public var missedStartup = false
+    /// The pool's generation when it was spawned (see `Rollout`).
+    public var generation: UInt64 = 0
 
     public var isRunning: Bool { state == .running }
+    public var isReady: Bool { readyAt != nil }
 
     /// Takes a valid keep-alive of this worker; returns whether it was the
-    /// first and the run the worker belongs to.
-    mutating func keptAlive(_ alive: KeepAliveMessage, now: Moment) -> (first: Bool, run: UInt64) {
+    /// first, whether the worker became ready with it, and the run the
+    /// worker belongs to.
+    mutating func keptAlive(_ alive: KeepAliveMessage, readyOn: ReadyOn, now: Moment)
+        -> (first: Bool, becameReady: Bool, run: UInt64)
+    {
         lastAliveAt = now.date
         lastAliveInstant = now.instant
         if let status = alive.status { reportedStatus = status }
         if let job = alive.job { self.job = job }
         if let text = alive.message { message = text }
         keepAlives += 1
-        return (keepAlives == 1, run)
+        var becameReady = false
+        if readyAt == nil, isRunning {
+            switch readyOn {
+            case .keepAlive: becameReady = true
+            case .status: becameReady = alive.status == .ready || alive.status == .working
+            }
+            if becameReady { readyAt = now.instant }
+        }
+        return (keepAlives == 1, becameReady, run)
     }
 }
