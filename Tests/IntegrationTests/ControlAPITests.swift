@@ -56,8 +56,9 @@ extension IntegrationSuite {
             #expect(reply.status == 200)
             let workerLines = reply.body.split(separator: "\n").map(String.init)
             #expect(workerLines.count == 2)
+            // Sleepers send no keep-alive: not ready.
             let pattern =
-                #"^Task: Beta,\tPid: (\d+),\tStarted: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,\tLast alive at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+ seconds ago\)$"#
+                #"^Task: Beta,\tPid: (\d+),\tStarted: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,\tLast alive at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+ seconds ago\),\tReady: false$"#
             for line in workerLines {
                 #expect(line.range(of: pattern, options: .regularExpression) != nil, "\(line)")
             }

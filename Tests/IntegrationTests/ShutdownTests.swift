@@ -53,13 +53,15 @@ extension IntegrationSuite {
         try await m.finish()
     }
 
-    @Test func sighupIsLoggedAndIgnored() async throws {
+    /// SIGHUP reloads the config (ReloadTests): an unchanged one changes nothing.
+    @Test func sighupWithAnUnchangedConfigChangesNothing() async throws {
         let ws = try Workspace()
         let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {"cardinality": 2}}"#)
         try await withManager(ws, config: config) { m in
             let pids = try await m.waitForWorkers("Work", count: 2)
             kill(m.pid, SIGHUP)
-            #expect(await eventually { m.stderr.text.contains("SIGHUP received and ignored") })
+            #expect(await eventually { m.stderr.text.contains("SIGHUP received: reloading the config") })
+            #expect(await eventually { m.stderr.text.contains("config reloaded") })
             #expect(try await m.get("/list").body == "Work\n")
             #expect(try await m.workerPids("Work") == pids)
         }

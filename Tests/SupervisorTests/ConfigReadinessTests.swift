@@ -28,6 +28,14 @@ import Testing
         #expect(set.warnings.isEmpty)
     }
 
+    @Test func rolloutPace() throws {
+        let dir = try TaskDirectory(files: ["WorkTask.sh", "OtherTask.sh"])
+        let config = try dir.parse(
+            #"{"path": "\#(dir.path)", "filesuffix": "Task.sh", "autotasks": {"Work": {"max_surge": 0, "max_unavailable": 2}}}"#)
+        #expect(config.tasks.first { $0.name == "Work" }?.rolloutPace == Rollout.Pace(maxSurge: 0, maxUnavailable: 2))
+        #expect(config.tasks.first { $0.name == "Other" }?.rolloutPace == Rollout.Pace(maxSurge: 1, maxUnavailable: 0))
+    }
+
     @Test(arguments: [
         (#""keepalives": {"startup_timeout": 0}"#, "keepalives.startup_timeout", "positive"),
         (#""keepalives": {"startup_timeout": "5s"}"#, "keepalives.startup_timeout", "got a string"),
@@ -37,6 +45,12 @@ import Testing
         (#""autotasks": {"Good": {"ready_on": "ready"}}"#, "autotasks.Good.ready_on", #"must be "keepalive" or "status", got a string ("ready")"#),
         (#""autotasks": {"Good": {"ready_on": true}}"#, "autotasks.Good.ready_on", "got a boolean"),
         (#""autotasks": {"Good": {"ready_on": ""}}"#, "autotasks.Good.ready_on", "must be"),
+        (#""autotasks": {"Good": {"max_surge": -1}}"#, "autotasks.Good.max_surge", "from 0 to 10000 (max_cardinality), got -1"),
+        (#""autotasks": {"Good": {"max_surge": "2"}}"#, "autotasks.Good.max_surge", "got a string"),
+        (#""autotasks": {"Good": {"max_unavailable": 1.5}}"#, "autotasks.Good.max_unavailable", "got a number"),
+        (#""autotasks": {"Good": {"max_unavailable": 10001}}"#, "autotasks.Good.max_unavailable", "got 10001"),
+        (#""autotasks": {"Good": {"max_surge": 0}}"#, "autotasks.Good.max_surge", "max_surge and max_unavailable must not both be 0"),
+        (#""autotasks": {"Good": {"max_surge": 0, "max_unavailable": 0}}"#, "autotasks.Good.max_surge", "must not both be 0"),
     ])
     func badValueIsRefusedNamingTheKey(fragment: String, key: String, problem: String) throws {
         let dir = try TaskDirectory(files: ["GoodTask.sh"])
