@@ -126,14 +126,35 @@ import KeepAlive
         var p = running(2)
         _ = p.setCardinality(3, now: t(0.5))  // a spawn under way
         let (_, actions) = p.restart(pace: .init(), now: t(1))
-        #expect(actions == [.cancelSpawns(count: 1)])
-        // It had begun: not cancelled. The rollout counts it as an old
-        // worker to come and spawns one new one (the surge).
-        #expect(p.spawnsCancelled(0, now: t(1)) == [.spawn(count: 1)])
+        // Counted as an old worker to come: one new one (the surge) besides.
+        #expect(actions == [.cancelSpawns(count: 1), .spawn(count: 1)])
+        // It had begun: not cancelled. Nothing changed: no further step.
+        #expect(p.spawnsCancelled(0, now: t(1)) == [])
         _ = p.spawned(pid: 103, now: t(1.1))
         #expect(p.workers[103]?.generation == 0)
         _ = p.spawned(pid: 201, now: t(1.2))
         #expect(p.workers[201]?.generation == 1)
+    }
+
+    /// A spawn under way cannot be dropped: asking again would never end.
+    @Test func aScaleDownBelowASpawnUnderWayDoesNotLoop() {
+        var p = running(2)
+        _ = p.restart(pace: .init(), now: t(1))
+        _ = p.spawned(pid: 201, now: t(1))
+        _ = ready(&p, 201, at: 1.05)  // 101 stopped, one more spawn under way
+        let actions = p.setCardinality(1, now: t(1.1))
+        #expect(actions.contains(.cancelSpawns(count: 1)))
+        #expect(p.spawnsCancelled(0, now: t(1.1)) == [])
+        // It lands: the pool is too large, the newest not-ready one goes.
+        #expect(p.spawned(pid: 202, now: t(1.2)).contains(.signal(pid: 202, .terminate)))
+    }
+
+    @Test func cancelledSpawnsLetTheRolloutGoOn() {
+        var p = running(2)
+        _ = p.setCardinality(3, now: t(0.5))
+        _ = p.restart(pace: .init(), now: t(1))  // the pending spawn is stale
+        // Dropped before it began: room for one more new worker.
+        #expect(p.spawnsCancelled(1, now: t(1)) == [.spawn(count: 1)])
     }
 
     @Test func badPaces() {

@@ -20,10 +20,10 @@ extension PoolStateMachine {
         rollout = Rollout(pace: pace, generation: generation, startedAt: now)
         reports.append(.rolloutStarted(pace, cardinality: cardinality))
         // Spawns asked for before start old workers: drop those not begun
-        // (`spawnsCancelled` goes on from there).
+        // (counted as old ones until `spawnsCancelled` says how many went).
         staleSpawns = spawnsInFlight
-        if spawnsInFlight > 0 { return (.started, [.cancelSpawns(count: spawnsInFlight)]) }
-        return (.started, reconcile(now: now))
+        let cancel: [PoolAction] = spawnsInFlight > 0 ? [.cancelSpawns(count: spawnsInFlight)] : []
+        return (.started, cancel + reconcile(now: now))
     }
 
     /// New settings from a config reload: workers spawned from now on get

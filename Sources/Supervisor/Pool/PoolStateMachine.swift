@@ -160,8 +160,9 @@ public struct PoolStateMachine: Sendable {
     public mutating func spawnsCancelled(_ count: Int, now: Moment = .now()) -> [PoolAction] {
         spawnsInFlight = max(0, spawnsInFlight - count)
         staleSpawns = min(staleSpawns, spawnsInFlight)
-        // A rollout counts spawns under way toward its surge: it may go on.
-        return phase == .running && rollout != nil ? reconcile(now: now) : []
+        // A rollout counts spawns under way toward its surge: with fewer, it
+        // may go on (with none dropped nothing changed: no new step, no loop).
+        return count > 0 && phase == .running && rollout != nil ? reconcile(now: now) : []
     }
 
     /// A worker process of this pool was reaped. Returns nil when `pid` is not
