@@ -21,16 +21,22 @@ enum RestartRoutes {
             return Reply(text: text + "\n", json: ["task": task, "result": "restarting", "message": text])
         },
         ControlRoutes.Route(path: "/reload", methods: [.post]) { supervisor, request, _ throws(ControlError) in
-            for (key, _) in request.uri.queryParameters where key != "format" {
-                throw .badRequest("unknown parameter \"\(key)\" (allowed: format)")
+            for (key, _) in request.uri.queryParameters where key != "format" && key != "dry_run" {
+                throw .badRequest("unknown parameter \"\(key)\" (allowed: dry_run, format)")
             }
+            let dryRun = request.uri.queryParameters.getAll("dry_run").map { String($0) }
+            guard dryRun.count <= 1, dryRun.allSatisfy({ ["1", "true", "0", "false"].contains($0) }) else {
+                throw .badValue(setting: "dry_run", value: dryRun.joined(separator: ","), allowed: "must be 1, true, 0 or false, once")
+            }
+            let preview = dryRun.first == "1" || dryRun.first == "true"
             let report: ReloadReport
             do throws(ConfigError) {
-                report = try await supervisor.reload()
+                report = try await preview ? supervisor.reloadPreview() : supervisor.reload()
             } catch {
                 throw .badConfig(error)
             }
-            return Reply(text: report.lines.map { $0 + "\n" }.joined(), json: report)
+            let lines = (preview ? ["dry run: nothing was changed; a reload would do this:"] : []) + report.lines
+            return Reply(text: lines.map { $0 + "\n" }.joined(), json: report)
         },
         ControlRoutes.Route(path: "/tasks/restart", methods: [.post]) { supervisor, request, _ throws(ControlError) in
             let tasks = try await supervisor.restartAll(pace: try RestartRoutes.pace(request))

@@ -45,6 +45,20 @@ extension IntegrationSuite {
                 #expect(args.allSatisfy { ProcessTable.command($0).contains("v1") })
 
                 Self.write(ws, file, autotasks: Self.tasks(args: "v2", size: 3))
+                // First what it would do: nothing is changed by that.
+                let preview = try await m.request(.post, "/reload?dry_run=1")
+                #expect(preview.status == 200)
+                #expect(
+                    preview.body == """
+                        dry run: nothing was changed; a reload would do this:
+                        Args: changed (args): rolling restart
+                        Same: unchanged
+                        Size: changed (cardinality): cardinality 2 -> 3
+
+                        """, "\(preview.body)")
+                #expect(try await pids(m, "Size") == size)
+                #expect(try await RolloutTests.readyPids(m, "Args") == args)
+                #expect(try await m.status("Args")["Rollout"] == nil)
                 let reply = try await m.json(.post, "/reload")
                 #expect(reply.status == 200, "\(reply.body)")
                 let results = reply.json["tasks"] as? [[String: Any]] ?? []
@@ -144,6 +158,11 @@ extension IntegrationSuite {
 
                 // Wrong requests.
                 #expect(try await m.request(.post, "/reload?now=1").status == 400)
+                let twice = try await m.request(.post, "/reload?dry_run=1&dry_run=1")
+                #expect(twice.status == 400)
+                #expect(twice.body == #"ERROR: invalid dry_run "1,1": must be 1, true, 0 or false, once"# + "\n")
+                #expect(try await m.request(.post, "/reload?dry_run=yes").status == 400)
+                #expect(try await m.request(.post, "/reload?dry_run=false").status == 200)
                 #expect(try await m.get("/reload").status == 405)
             }
         }
