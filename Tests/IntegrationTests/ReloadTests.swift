@@ -156,6 +156,18 @@ extension IntegrationSuite {
                 // The HTTP settings in use are kept.
                 #expect(try await m.get("/list").status == 200)
 
+                // Timeouts apply in place: the same workers.
+                let new = try await pids(m, "New")
+                Self.write(ws, file, autotasks: """
+                    {"Size": {"cardinality": 1, "startup_timeout": 60000}, "Same": {"startup_timeout": 60000},
+                     "New": {"cardinality": 2, "startup_timeout": 90000, "stall_timeout": 30000, "grace_period": 300}}
+                    """, extra: #""http_timeout": 20000"#)
+                let inPlace = try await m.request(.post, "/reload")
+                #expect(
+                    inPlace.body.hasPrefix("New: changed (stall_timeout, grace_period, startup_timeout): applied in place\n"),
+                    "\(inPlace.body)")
+                #expect(try await pids(m, "New") == new)
+
                 // Wrong requests.
                 #expect(try await m.request(.post, "/reload?now=1").status == 400)
                 let twice = try await m.request(.post, "/reload?dry_run=1&dry_run=1")
