@@ -46,6 +46,14 @@ enum EventLine {
         case "backoff":
             let reason = text("reason").replacingOccurrences(of: "_", with: " ")
             return "spawns held back for \(int("delay_ms")) ms (\(reason))"
+        case "rollout_started":
+            return "rolling restart started (max_surge \(int("max_surge")), max_unavailable \(int("max_unavailable")))"
+        case "rollout_progress":
+            return "rolling restart: \(int("replaced"))/\(int("total")) replaced"
+        case "rollout_finished":
+            return "rolling restart finished: \(int("replaced")) replaced in \(int("duration_ms")) ms"
+        case "rollout_failed":
+            return "rolling restart failed: \(text("reason"))"
         case "events_lost":
             return "\(int("count")) event(s) lost: the console did not keep up"
         default:

@@ -41,6 +41,16 @@ import Testing
         #expect(
             line(#"{\#(time),"type":"worker_startup_timeout","task":"W","pid":42,"after_ms":5001}"#)
                 == "20:45:07.123Z W: worker 42 not ready within startup_timeout (5001 ms after its spawn)")
+        #expect(
+            line(#"{\#(time),"type":"rollout_started","task":"W","max_surge":1,"max_unavailable":0,"cardinality":3}"#)
+                == "20:45:07.123Z W: rolling restart started (max_surge 1, max_unavailable 0)")
+        #expect(line(#"{\#(time),"type":"rollout_progress","task":"W","replaced":2,"total":3}"#) == "20:45:07.123Z W: rolling restart: 2/3 replaced")
+        #expect(
+            line(#"{\#(time),"type":"rollout_finished","task":"W","replaced":3,"duration_ms":1500}"#)
+                == "20:45:07.123Z W: rolling restart finished: 3 replaced in 1500 ms")
+        #expect(
+            line(#"{\#(time),"type":"rollout_failed","task":"W","reason":"task stopped","replaced":0,"total":3}"#)
+                == "20:45:07.123Z W: rolling restart failed: task stopped")
         #expect(line(#"{\#(time),"type":"worker_stalled","task":"W","pid":42,"silence_ms":1001}"#) == "20:45:07.123Z W: worker 42 stalled (no keep-alive for 1001 ms)")
         #expect(
             line(#"{\#(time),"type":"worker_exited","task":"W","pid":42,"status":"exit status 3","reason":"crashed"}"#)
