@@ -16,6 +16,8 @@ packages=(
     php-cli          # example PHP worker
     php-zmq          # example PHP worker's ZeroMQ binding
     systemd          # systemd-analyze checks resources/systemd/wpmanager.service
+    chromium         # the dashboard's browser test (headless)
+    chromium-driver  # its WebDriver, /usr/bin/chromedriver (driven through Selenium)
 )
 packages+=("$@")
 
@@ -42,9 +44,18 @@ schemathesis_from_pypi() {
     python3 -m pip install --quiet --disable-pip-version-check schemathesis >&2 ||
         echo "install-deps: notice: pip install schemathesis failed; OpenAPITests will fail" >&2
 }
+# The dashboard's browser test drives Chromium through Selenium (PyPI).
+selenium_from_pypi() {
+    command -v python3 >/dev/null 2>&1 || return 0
+    python3 -c 'import selenium' 2>/dev/null && return 0
+    echo "install-deps: $(command -v python3) cannot import selenium: pip install selenium" >&2
+    python3 -m pip install --quiet --disable-pip-version-check selenium >&2 ||
+        echo "install-deps: notice: pip install selenium failed; DashboardBrowserTests will fail" >&2
+}
 python_packages() {
     pyzmq_for_path_python3
     schemathesis_from_pypi
+    selenium_from_pypi
 }
 trap python_packages EXIT  # whichever way this script ends
 

@@ -1,8 +1,8 @@
 import HTTPTypes
 import Hummingbird
 
-/// Lets a request through only with `Authorization: Bearer TOKEN`; anything
-/// else gets 401 with `WWW-Authenticate: Bearer`. The token is compared in
+/// Lets a request through only with `Authorization: Bearer TOKEN` (except
+/// the dashboard's page and assets, `Dashboard.paths`); anything else gets 401 with `WWW-Authenticate: Bearer`. The token is compared in
 /// time that does not depend on how much of it matches.
 struct AccessTokenMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
@@ -14,6 +14,8 @@ struct AccessTokenMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        // The dashboard's page and assets hold no data: the page asks for the token.
+        if request.method == .get, Dashboard.isPublic(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization] else {
             return refuse(request, "ERROR: this manager needs a token: send the header \"Authorization: Bearer TOKEN\"")
         }

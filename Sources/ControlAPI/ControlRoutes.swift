@@ -48,8 +48,9 @@ public enum ControlRoutes {
             let result = outcome == .started ? "started" : "already_running"
             return Reply(text: text + "\n", json: ["task": task, "result": result, "message": text])
         },
-        Route(path: "/tasks/:name/list", methods: [.get]) { supervisor, _, context throws(ControlError) in
-            let workers = try await supervisor.workers(of: name(context))
+        Route(path: "/tasks/:name/list", methods: [.get]) { supervisor, request, context throws(ControlError) in
+            var workers = try await supervisor.workers(of: name(context))
+            if Reply.wantsJSON(request) { workers = WorkerStatus.withUsage(workers) }
             let now = Date()
             return Reply(text: workers.map { TextFormat.worker($0, now: now) }.joined(), json: WorkerList(workers: workers))
         },
@@ -71,13 +72,18 @@ public enum ControlRoutes {
         for supervisor: Supervisor, metrics: MetricsEndpoint = MetricsEndpoint(), protection: HTTPProtection = .init()
     ) -> Router<BasicRequestContext> {
         let router = Router()
-        var methodsByPath: [String: [HTTPRequest.Method]] = [EventsRoute.path: [.get], MetricsEndpoint.path: [.get]]
+        var methodsByPath: [String: [HTTPRequest.Method]] = [
+            EventsRoute.path: [.get], MetricsEndpoint.path: [.get], LogsRoute.path: [.get],
+        ]
+        for page in Dashboard.paths { methodsByPath[page] = [.get] }
         for route in routes { methodsByPath[route.path, default: []] += route.methods }
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics.factory))
         protection.register(on: router)
         router.add(middleware: FallbackMiddleware(methodsByPath: methodsByPath))
         let allMethods: [HTTPRequest.Method] = [.get, .head, .put, .post, .delete, .patch, .options, .trace]
         EventsRoute.add(to: router, supervisor: supervisor)
+        LogsRoute.add(to: router, supervisor: supervisor)
+        Dashboard.add(to: router, token: protection.token != nil, routePaths: routes.map(\.path))
         metrics.add(to: router, supervisor: supervisor)
         for route in routes {
             for method in route.methods {

@@ -101,9 +101,15 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
     public var status: String?
     public var job: String?
     public var message: String?
+    /// CPU time and resident memory of its process group (JSON only, read
+    /// from /proc by `withUsage`; nil: not read, or the process is gone).
+    public var cpuSeconds: Double?
+    public var rssBytes: Int?
 
     enum CodingKeys: String, CodingKey {
         case task, pid, state, ready, status, job, message
+        case cpuSeconds = "cpu_seconds"
+        case rssBytes = "rss_bytes"
         case startedAt = "started_at"
         case lastAliveAt = "last_alive_at"
         case keepAlives = "keepalives"

@@ -18,8 +18,8 @@ extension IntegrationSuite {
         (.put, "/tasks/Work/stop"), (.post, "/tasks/Work/stop"), (.get, "/tasks/Work/start"), (.put, "/tasks/Work/start"),
         (.post, "/tasks/Work/start"), (.get, "/tasks/Work/list"), (.get, "/tasks/Work/set/cardinality/3"),
         (.put, "/tasks/Work/set/cardinality/3"), (.post, "/tasks/Work/set/cardinality/3"), (.get, "/nope"),
-        (.patch, "/list"), (.head, "/list"), (.options, "/tasks"), (.get, "/"), (.get, "/metrics"), (.get, "/events"),
-        (.get, "/events?task=Work"),
+        (.patch, "/list"), (.head, "/list"), (.options, "/tasks"), (.post, "/"), (.get, "/metrics"), (.get, "/events"),
+        (.get, "/events?task=Work"), (.get, "/tasks/Work/logs"), (.get, "/tasks/Work/logs?follow=1"), (.get, "/ui/nope"),
     ]
 
     @Test func everyRouteAnswers401WithoutTheRightToken() async throws {

@@ -160,7 +160,7 @@ extension IntegrationSuite {
                 #expect(reply.status == 404, "\(method) \(path)")
                 #expect(reply.body == "ERROR: unknown task Nope\n")
             }
-            for path in ["/", "/nope", "/tasks/Good/frobnicate", "/tasks/Good/set/cardinality", "/list/extra"] {
+            for path in ["/ui/nope", "/nope", "/tasks/Good/frobnicate", "/tasks/Good/set/cardinality", "/list/extra"] {
                 let reply = try await m.get(path)
                 #expect(reply.status == 404, "\(path)")
                 #expect(reply.body == "ERROR: no such route: GET \(path)\n")

@@ -9,11 +9,11 @@ final class EventWatcher: @unchecked Sendable {
 
     /// Connects to `m`'s `/events` + `query` and waits for the greeting
     /// comment (the subscription then exists) unless `waitForGreeting` is false.
-    init(_ m: Manager, query: String = "") throws {
+    init(_ m: Manager, path: String = "/events", query: String = "") throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "curl", "-sS", "-N", "-i", "--noproxy", "*", "-H", "Accept: text/event-stream",
-            "http://\(m.host):\(m.port)/events\(query)",
+            "http://\(m.host):\(m.port)\(path)\(query)",
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["WPMTEST_TAG"] = m.workspace.tag
@@ -27,9 +27,11 @@ final class EventWatcher: @unchecked Sendable {
         try process.run()
     }
 
-    static func connect(_ m: Manager, query: String = "") async throws -> EventWatcher {
-        let watcher = try EventWatcher(m, query: query)
-        guard await eventually({ watcher.body.hasPrefix(": wpm events\n\n") || !watcher.process.isRunning }),
+    static func connect(
+        _ m: Manager, path: String = "/events", query: String = "", greeting: String = ": wpm events\n\n"
+    ) async throws -> EventWatcher {
+        let watcher = try EventWatcher(m, path: path, query: query)
+        guard await eventually({ watcher.body.hasPrefix(greeting) || !watcher.process.isRunning }),
             watcher.process.isRunning
         else {
             watcher.stop()

@@ -24,7 +24,8 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
         let logger = Logger(label: "t")
         let outWriter = OutputWriter(name: "out", capacity: 1 << 20, destination: out, logger: logger)
         let fileWriter = OutputWriter(name: "files", capacity: 1 << 20, destination: files, logger: logger)
-        let reader = PipeReader(task: "T", pid: 7, standardOutput: outWriter, files: fileWriter)
+        let recent = RecentOutput()
+        let reader = PipeReader(task: "T", pid: 7, standardOutput: outWriter, files: fileWriter, recent: recent)
         let pipe = try FileDescriptor.pipe()
         defer { try? pipe.readEnd.close() }
         _ = fcntl(pipe.readEnd.rawValue, F_SETFL, O_NONBLOCK)
@@ -51,6 +52,8 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
             #expect(line.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[7\] "#, options: .regularExpression) != nil)
             #expect(line.hasSuffix(" [7] " + text))
         }
+        #expect(recent.last(100, of: "T").map(\.line) == expected)
+        #expect(recent.last(100, of: "T").allSatisfy { $0.pid == 7 && $0.task == "T" })
     }
 }
 
@@ -63,7 +66,7 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
         for n in 0..<3 {
             let pipe = try FileDescriptor.pipe()
             _ = fcntl(pipe.readEnd.rawValue, F_SETFL, O_NONBLOCK)
-            poller.add(pipe.readEnd.rawValue, PipeReader(task: "T\(n)", pid: pid_t(n), standardOutput: writer, files: nil))
+            poller.add(pipe.readEnd.rawValue, PipeReader(task: "T\(n)", pid: pid_t(n), standardOutput: writer, files: nil, recent: RecentOutput()))
             writeEnds.append(pipe.writeEnd)
         }
         #expect(poller.count == 3)

@@ -5,7 +5,8 @@ import SystemPackage
 
 /// Copies the output of workers, one line at a time, to the manager's
 /// standard output (`capture_output`: each line prefixed with `[TASK PID] `)
-/// and to the task's log file (`log_dir`: `TIME [PID] `).
+/// and to the task's log file (`log_dir`: `TIME [PID] `), and keeps every
+/// task's last lines in memory (`recent`, whatever the config says).
 ///
 /// Every pipe is watched by one `PipePoller` thread, which only reads and
 /// queues: each destination has an `OutputWriter` with a
@@ -21,12 +22,16 @@ public final class OutputRouter: Sendable {
     private let pipes = PipePoller()
     private let standardOutput: OutputWriter?
     private let files: OutputWriter?
+    /// Every task's last output lines (`GET /tasks/NAME/logs`).
+    public let recent: RecentOutput
 
     /// `standardOutput` nil: captured output goes nowhere (tests); `logs` nil: no files.
     public init(
         standardOutput: FileDescriptor? = .standardOutput, logs: WorkerLogConfig? = nil,
-        capacity: Int = OutputRouter.defaultCapacity, logger: Logger = Logger(label: "wpmanager")
+        capacity: Int = OutputRouter.defaultCapacity, recent: RecentOutput = RecentOutput(),
+        logger: Logger = Logger(label: "wpmanager")
     ) {
+        self.recent = recent
         self.standardOutput = standardOutput.map {
             OutputWriter(
                 name: "standard output", capacity: capacity, destination: StandardOutputDestination(fd: $0.rawValue),
@@ -38,13 +43,14 @@ public final class OutputRouter: Sendable {
         }
     }
 
-    /// Whether workers of `spec` need an output pipe.
-    func wants(_ spec: TaskSpec) -> Bool { spec.captureOutput || files != nil }
+    /// Whether workers of `spec` need an output pipe: always, for `recent`.
+    func wants(_ spec: TaskSpec) -> Bool { true }
 
     func follow(_ fd: FileDescriptor, spec: TaskSpec, pid: pid_t) {
         _ = fcntl(fd.rawValue, F_SETFL, O_NONBLOCK)
         let reader = PipeReader(
-            task: spec.name, pid: pid, standardOutput: spec.captureOutput ? standardOutput : nil, files: files)
+            task: spec.name, pid: pid, standardOutput: spec.captureOutput ? standardOutput : nil, files: files,
+            recent: recent)
         pipes.add(fd.rawValue, reader)
     }
 

@@ -7,13 +7,17 @@ import SystemPackage
 final class PipeReader: @unchecked Sendable {
     let standardOutput: OutputWriter?
     let files: OutputWriter?
+    let recent: RecentOutput
     let task: String
+    let pid: pid_t
     let outputPrefix: [UInt8]
     let filePrefix: [UInt8]
     private var pending: [UInt8] = []
 
-    init(task: String, pid: pid_t, standardOutput: OutputWriter?, files: OutputWriter?) {
+    init(task: String, pid: pid_t, standardOutput: OutputWriter?, files: OutputWriter?, recent: RecentOutput) {
         self.task = task
+        self.pid = pid
+        self.recent = recent
         self.standardOutput = standardOutput
         self.files = files
         outputPrefix = Array("[\(task) \(pid)] ".utf8)
@@ -67,6 +71,7 @@ final class PipeReader: @unchecked Sendable {
 
     private func emit(_ lines: [ArraySlice<UInt8>]) {
         guard !lines.isEmpty else { return }
+        recent.append(task: task, pid: pid, lines: lines)
         if let standardOutput {
             var chunk: [UInt8] = []
             for line in lines {
