@@ -21,10 +21,25 @@ enum Command: Equatable, Sendable {
     case listWorkers(task: String)
     /// `watch [TASK]`
     case watch(task: String?)
+    /// `tail [-f] [-n N] TASK...`
+    case tail(tasks: [String], lines: Int, follow: Bool)
+    /// `top`
+    case top
     /// `help|h [COMMAND]`
     case help(topic: CommandName?)
     /// `quit|exit`
     case quit
+}
+
+extension Command {
+    /// `watch`, `tail -f` and `top` go on until Ctrl-C (or `q`).
+    var lastsUntilInterrupted: Bool {
+        switch self {
+        case .watch, .top: true
+        case .tail(_, _, let follow): follow
+        default: false
+        }
+    }
 }
 
 /// What `set` can change. The manager knows only one setting.
@@ -35,7 +50,7 @@ enum Setting: String, Equatable, Sendable, CaseIterable {
 /// The commands by name: every spelling (the Go console's aliases), usage and
 /// a one-line summary. The parser, the completer and `help` all read this.
 enum CommandName: String, CaseIterable, Sendable {
-    case open, list, status, start, stop, restart, reload, set, listWorkers, watch, help, quit
+    case open, list, status, start, stop, restart, reload, set, listWorkers, watch, tail, top, help, quit
 
     /// Every spelling that names this command, the usual one first.
     var spellings: [String] {
@@ -50,6 +65,8 @@ enum CommandName: String, CaseIterable, Sendable {
         case .set: ["set"]
         case .listWorkers: ["lw", "listworkers"]
         case .watch: ["watch"]
+        case .tail: ["tail"]
+        case .top: ["top"]
         case .help: ["help", "h"]
         case .quit: ["quit", "exit"]
         }
@@ -59,7 +76,8 @@ enum CommandName: String, CaseIterable, Sendable {
     var arguments: String {
         switch self {
         case .open: "HOST[:PORT][,HOST[:PORT]...]"
-        case .list, .quit, .reload: ""
+        case .list, .quit, .reload, .top: ""
+        case .tail: "[-f] [-n N] TASK..."
         case .status, .stop, .watch, .restart: "[TASK]"
         case .start, .listWorkers: "TASK"
         case .set: "TASK cardinality N"
@@ -84,6 +102,12 @@ enum CommandName: String, CaseIterable, Sendable {
         case .set: "change the number of workers of TASK"
         case .listWorkers: "list the workers of TASK"
         case .watch: "follow the lifecycle events of every task, or of TASK, until Ctrl-C"
+        case .tail:
+            "show the last N (default 10, at most 1000) output lines of each TASK's workers, "
+                + "as [TASK PID] line; with -f go on with new lines until Ctrl-C"
+        case .top:
+            "full screen, every second: each worker's pid, age, CPU %, memory, keep-alive age, status "
+                + "and job; keys c (sort by CPU), m (memory), p (pid), q (quit)"
         case .help: "show this help, or the help of COMMAND"
         case .quit: "leave the console (so does Ctrl-D)"
         }

@@ -63,6 +63,11 @@ enum CommandParser {
             return .watch(task: values.first)
         case .set:
             return try parseSet(line)
+        case .tail:
+            return try parseTail(line)
+        case .top:
+            try line.atMost(0)
+            return .top
         case .help:
             try line.atMost(1)
             guard let topic = values.first else { return .help(topic: nil) }
@@ -119,6 +124,41 @@ enum CommandParser {
             throw CommandError("\(line.typed): N is too large: \"\(text)\"")
         }
         return .set(task: task, setting: setting, value: value)
+    }
+
+    /// `tail [-f] [-n N] TASK...`: the options may come anywhere before `--`.
+    static let tailDefaultLines = 10
+    static let tailMaxLines = 1000
+
+    private static func parseTail(_ line: Arguments) throws(CommandError) -> Command {
+        var tasks: [String] = []
+        var lines = tailDefaultLines
+        var follow = false
+        var values = line.values[...]
+        var options = true
+        while let value = values.popFirst() {
+            guard options, value.hasPrefix("-"), value.count > 1 else {
+                tasks.append(value)
+                continue
+            }
+            switch value {
+            case "--":
+                options = false
+            case "-f", "--follow":
+                follow = true
+            case "-n", "--lines":
+                guard let count = values.popFirst() else { throw line.missing("N after \(value)") }
+                guard count.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(count), n <= tailMaxLines else {
+                    throw CommandError(
+                        "\(line.typed): N must be a whole number from 0 to \(tailMaxLines), got \"\(count)\"")
+                }
+                lines = n
+            default:
+                throw CommandError("\(line.typed): unknown option \"\(value)\" (usage: \(line.name.usage))")
+            }
+        }
+        guard !tasks.isEmpty else { throw line.missing("TASK") }
+        return .tail(tasks: tasks, lines: lines, follow: follow)
     }
 
     static func unknownCommand(_ word: String) -> CommandError {

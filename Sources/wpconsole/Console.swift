@@ -15,8 +15,8 @@ actor Console {
     }
 
     private(set) var hosts: [HostAddress]
-    private let client: ManagerClient
-    private let output: any ConsoleOutput
+    let client: ManagerClient
+    let output: any ConsoleOutput
     /// Set when Tab completion is in use: task names are then fetched at
     /// start, on `open` and after `start` and `stop`.
     private let completion: CompletionState?
@@ -57,6 +57,10 @@ actor Console {
             return await open(addresses)
         case .watch(let task):
             return await watch(task)
+        case .tail(let tasks, let lines, let follow):
+            return await tail(tasks: tasks, lines: lines, follow: follow)
+        case .top:
+            return await top()
         default:
             guard let request = command.request else { return .ok }
             let outcomes = await send(request, to: hosts)

@@ -37,7 +37,7 @@ extension Command {
             return ManagerRequest(method: .post, path: "/tasks\(Self.segment(task) + "/restart")")
         case .reload:
             return ManagerRequest(method: .post, path: "/reload")
-        case .help, .quit, .watch:
+        case .help, .quit, .watch, .tail, .top:
             return nil
         }
     }
@@ -45,6 +45,11 @@ extension Command {
     /// The event stream `watch` follows: every task's, or one task's.
     static func eventsPath(task: String?) -> String {
         "/events" + (task.map { "?task=" + percentEncoded($0) } ?? "")
+    }
+
+    /// The output lines `tail` asks for: the last `lines`, and with `follow` a stream.
+    static func logsPath(task: String, lines: Int, follow: Bool) -> String {
+        "/tasks/\(percentEncoded(task))/logs?lines=\(lines)" + (follow ? "&follow=1" : "")
     }
 
     /// `/NAME` percent-encoded, or nothing for no task.

@@ -61,6 +61,7 @@ final class SignalPipe: Sendable {
     /// Ends the process the way `signal` would have, once the terminal is
     /// restored: default action, then the signal again.
     static func die(of signal: Int32) -> Never {
+        RawTerminal.restoreIfActive()
         _ = wpc_default_signal(signal)
         raise(signal)
         _exit(128 + signal)

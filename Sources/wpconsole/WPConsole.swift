@@ -92,7 +92,7 @@ struct WPConsole: AsyncParsableCommand {
     /// One-shot mode: 0 when every manager answered with success, 1 otherwise.
     static func runOnce(_ command: Command, hosts: [HostAddress], client: ManagerClient) async -> Int32 {
         let console = Console(hosts: hosts, client: client, output: StandardOutput())
-        if case .watch = command {
+        if command.lastsUntilInterrupted {
             // Until Ctrl-C, which is its normal end (exit 0).
             return await Interruptible.run { await console.run(command) } == .failed ? 1 : 0
         }
