@@ -55,6 +55,8 @@ extension IntegrationSuite {
             let run = try await Self.check(m, ["--task", "Work", "--idle", "Idle", "--screenshot", screenshot])
             #expect(run.status == 0, "dashboard_check.py failed:\n\(run.stdout)\n\(run.stderr)")
             #expect(run.stdout.contains("ok: no console errors"), "\(run.stdout)")
+            // This manager has POST /tasks/NAME/restart: the page offers it.
+            #expect(run.stdout.contains("ok: restart through the page"), "\(run.stdout)")
             #expect(FileManager.default.fileExists(atPath: screenshot))
             print(run.stdout.split(separator: "\n").filter { $0.hasPrefix("measured:") }.joined(separator: "\n"))
             #expect(try await m.json(.get, "/tasks/Work").json["cardinality"] as? Int == 2)

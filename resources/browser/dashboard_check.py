@@ -246,6 +246,21 @@ def check_page(driver, api, args):
         raise Failed("the page showed the replacement %.2f s after the manager had it (more than 2 s)" % lag)
     print("ok: the killed worker left the page and its replacement appeared without a reload")
 
+    # Restart, where the manager has the route: asked first; every worker replaced.
+    if "restart" in api.get("/ui/config.json")["actions"]:
+        before = api.pids(args.task)
+        click(driver, '#task-%s button.restart' % args.task)
+        text = answer_confirm(driver, accept=False)
+        time.sleep(0.5)
+        if api.pids(args.task) != before:
+            raise Failed("a restart that was not confirmed reached the manager")
+        click(driver, '#task-%s button.restart' % args.task)
+        answer_confirm(driver, accept=True)
+        wait("every worker of %s replaced" % args.task, lambda: (lambda p: len(p) == len(before) and not set(p) & set(before))(
+            api.pids(args.task)), timeout=60)
+        wait("the new workers on the page", lambda: rows(driver, args.task) == api.pids(args.task))
+        print("ok: restart through the page (asked: %r), every worker replaced" % text)
+
     # Start, then stop (asked first) the idle task.
     click(driver, '#task-%s button.start' % args.idle)
     wait("%s running" % args.idle, lambda: api.status(args.idle)["running"])
