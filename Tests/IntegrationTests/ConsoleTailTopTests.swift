@@ -27,7 +27,7 @@ extension IntegrationSuite {
                             && screen.range(of: #"\#(hostA): \[Chat \#(pc)\] chat line \d+"#, options: .regularExpression) != nil
                     }
                     // B's Chat is not running: followed all the same (nothing comes).
-                    #expect(try t.screen().contains("\(hostB): following Chat (Ctrl-C to stop)"))
+                    try await t.waitFor("B's Chat followed") { $0.contains("\(hostB): following Chat (Ctrl-C to stop)") }
                     // New lines keep coming, interleaved as they arrive.
                     let before = try t.screen().components(separatedBy: "alpha line").count
                     try await t.waitFor("more lines") { $0.components(separatedBy: "alpha line").count > before + 2 }
