@@ -77,6 +77,26 @@ extension IntegrationSuite {
         }
     }
 
+    @Test func thePageSaysWhenTheManagerIsGoneAndRecoversWhenItIsBack() async throws {
+        let ws = try Workspace()
+        ws.task("WorkTask.sh", Self.talker)
+        let config = ws.config(
+            """
+            {"port": \(try unusedPort()), "keepalives": {"grace_period": 100, "inbound_port": 0, "internal_port": 0},
+             "path": "\(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {"cardinality": 2}}}
+            """)
+        try await withManager(ws, config: config) { m in
+            _ = try await m.waitForWorkers("Work", count: 2)
+            // The script stops this manager and starts the same command again (same port).
+            let command = String(decoding: try JSONEncoder().encode([managerBinary, "-conf=\(config)"]), as: UTF8.self)
+            let run = try await Self.check(
+                m, ["--task", "Work", "--manager-pid", "\(m.pid)", "--restart-command", command])
+            #expect(run.status == 0, "dashboard_check.py failed:\n\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("ok: the page says the connection is lost"))
+            #expect(run.stdout.contains("ok: the page recovered when the manager came back"))
+        }
+    }
+
     /// Runs the browser check; Chromium and chromedriver carry the
     /// workspace's tag, so `finish` fails when either is left running.
     static func check(_ m: Manager, _ arguments: [String]) async throws -> CommandResult {

@@ -319,6 +319,40 @@ def check_token(driver, api, args):
     print("ok: with the token the page lists the tasks and follows the events")
 
 
+def check_recovery(driver, api, args):
+    """The manager goes away (SIGTERM) and comes back on the same port."""
+    import subprocess
+    driver.get(args.url + "/")
+    wait("the page to say it is live", lambda: driver.find_element(By.ID, "live").text == "live")
+    wait("the workers of %s" % args.task, lambda: rows(driver, args.task) == api.pids(args.task))
+    before = rows(driver, args.task)
+    left = errors(driver)
+    if left:
+        raise Failed("browser console errors: %s" % left)
+    driver.execute_script("window.__noReload = 42;")
+    os.kill(args.manager_pid, signal.SIGTERM)
+    wait("the page to say the connection is lost",
+         lambda: driver.find_element(By.ID, "live").text.startswith("connection lost"))
+    print("ok: the page says the connection is lost when the manager goes away")
+    wait("the manager to exit", lambda: not os.path.exists("/proc/%d/cmdline" % args.manager_pid)
+         or open("/proc/%d/stat" % args.manager_pid).read().split(") ")[-1].startswith("Z"), timeout=60)
+    with open(os.devnull, "wb") as null:
+        manager = subprocess.Popen(json.loads(args.restart_command), stdout=null, stderr=null, stdin=subprocess.DEVNULL)
+    try:
+        wait("the manager back", lambda: api.get("/list"), timeout=60)
+        wait("the page live again", lambda: driver.find_element(By.ID, "live").text == "live", timeout=60)
+        wait("the new workers on the page", lambda: (lambda p: p and p == api.pids(args.task) and p != before)(
+            rows(driver, args.task)), timeout=60)
+        if driver.execute_script("return window.__noReload;") != 42:
+            raise Failed("the page was reloaded")
+        print("ok: the page recovered when the manager came back (workers %s, then %s)" % (before, rows(driver, args.task)))
+        # The refused connections meanwhile are reported by the browser: expected here.
+        errors(driver)
+    finally:
+        manager.terminate()
+        manager.wait(timeout=60)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
@@ -326,12 +360,16 @@ def main():
     parser.add_argument("--idle")
     parser.add_argument("--token")
     parser.add_argument("--screenshot")
+    parser.add_argument("--manager-pid", type=int, help="with --restart-command: SIGTERM it, then start that")
+    parser.add_argument("--restart-command", help="JSON list: the manager's command line, to start it again")
     args = parser.parse_args()
     api = API(args.url, args.token)
     with tempfile.TemporaryDirectory(prefix="wpm-chromium-") as profile:
         driver = browser(1280, 900, profile)
         try:
-            if args.token:
+            if args.restart_command:
+                check_recovery(driver, api, args)
+            elif args.token:
                 check_token(driver, api, args)
             else:
                 check_page(driver, api, args)
