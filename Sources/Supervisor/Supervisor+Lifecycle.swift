@@ -26,6 +26,7 @@ extension Supervisor {
             group.addTask { await self.consume(signals: signals, requestShutdown: requestShutdown) }
             group.addTask { await self.consume(spawnResults: self.spawns.results) }
             if let keepAlives {
+                evidence.hub = keepAlives
                 group.addTask { await self.consume(keepAlives: keepAlives) }
             }
             try? await gracefulShutdown()
@@ -68,7 +69,8 @@ extension Supervisor {
                 metrics.keepAliveDropped(task: nil, reason: .overload, count: shed - shedCounted)
                 shedCounted = shed
             }
-            receive(batch)
+            receive(batch.items)
+            if batch.drained != 0 { drainAnswered(batch.drained) }
         }
     }
 
@@ -110,6 +112,7 @@ extension Supervisor {
         shutdownStarted = true
         forceDeadline = ContinuousClock.now.advanced(by: .milliseconds(config.forceTimeoutMS))
         _ = stopAll()
+        stopAdoptedOrphans(exitedTasks: [])
     }
 
     /// SIGKILL to every worker and leftover process group.
@@ -120,6 +123,7 @@ extension Supervisor {
         }
         for pgid in lingeringGroups.keys { killGroup(pgid) }
         lingeringGroups = [:]
+        killEveryEscaped()
     }
 
     /// Waits until every worker is gone, at most until the force deadline;

@@ -69,6 +69,12 @@ public actor Supervisor {
     /// A restart of every task: the tasks left, the one under way first.
     var restartQueue: [String] = []
     var restartQueuePace = RolloutPaceOverride()
+    /// Drains of the keep-alive intake and pauses of the manager (Supervisor+Evidence).
+    var evidence = StallEvidence()
+    /// Counters of the faults met (FaultMetrics).
+    let faultMetrics: FaultMetrics
+    /// Descendants of workers that left their process groups (Supervisor+Escaped).
+    var escaped: [pid_t: EscapedProcess] = [:]
 
     /// Keeps run-time changes (started, stopped, cardinality) in the state file.
     let stateWriter: StateWriter?
@@ -95,6 +101,7 @@ public actor Supervisor {
         loop.execute { LatencySensitiveThread.enter() }
         let metrics = SupervisorMetrics(taskNames: taskNames, factory: factory)
         self.metrics = metrics
+        self.faultMetrics = FaultMetrics(taskNames: config.tasks.map(\.name), factory: factory)
         self.events = EventBus(onLoss: { metrics.eventsLost($0) })
         self.pools = Dictionary(uniqueKeysWithValues: config.tasks.map { ($0.name, PoolStateMachine(spec: $0)) })
     }
@@ -103,6 +110,7 @@ public actor Supervisor {
     /// over all tasks.
     public var liveProcesses: Int {
         owners.count + lingeringGroups.count + pools.values.reduce(0) { $0 + $1.spawnsInFlight }
+            + escaped.values.count(where: { $0.killAt != nil })
     }
 
     // MARK: performing actions
@@ -154,6 +162,8 @@ public actor Supervisor {
 
     private func send(_ signal: WorkerSignal, to pid: pid_t, task: String) {
         logSignal(signal, task: task, pid: pid)
+        // Found while the worker's tree is whole; signalled with it.
+        if signal == .terminate { stopEscapedDescendants(of: pid, task: task) }
         if kill(-pid, signal.number) != 0, errno == ESRCH {
             // The worker left its process group: signal it alone.
             _ = kill(pid, signal.number)
@@ -170,16 +180,25 @@ public actor Supervisor {
     /// subreaper), any other exited child that is not a worker spawned but
     /// not reported yet.
     public func reap() {
+        var exitedTasks: Set<String> = []
+        reapAll(exitedTasks: &exitedTasks)
+        // Their escaped descendants, now the manager's children, go with them.
+        if !exitedTasks.isEmpty || !escaped.isEmpty { stopAdoptedOrphans(exitedTasks: exitedTasks) }
+    }
+
+    private func reapAll(exitedTasks: inout Set<String>) {
         while true {
             let pid = wpm_peek_exited_child()
             if pid <= 0 { return }
             if owners[pid] != nil {
-                reapOne(pid)
+                if let task = reapOne(pid) { exitedTasks.insert(task) }
             } else if reapsOrphans, spawns.withoutSpawning(pgid: pid, { !$0 }) {
                 guard reapOrphan(pid) else { return }
             } else {
                 // Someone else's child is first in line: check ours one by one.
-                for owned in Array(owners.keys) { reapOne(owned) }
+                for owned in Array(owners.keys) {
+                    if let task = reapOne(owned) { exitedTasks.insert(task) }
+                }
                 return
             }
         }
@@ -192,15 +211,18 @@ public actor Supervisor {
         repeat { rc = waitpid(pid, &status, WNOHANG) } while rc < 0 && errno == EINTR
         guard rc == pid else { return false }
         orphansReaped += 1
+        forgetEscaped(pid)
         logger.debug("orphan reaped", metadata: ["pid": "\(pid)", "status": "\(ExitStatus(waitStatus: status))"])
         return true
     }
 
-    private func reapOne(_ pid: pid_t) {
+    /// Returns the task of the worker reaped, if one was.
+    @discardableResult
+    private func reapOne(_ pid: pid_t) -> String? {
         var status: Int32 = 0
         var rc: pid_t
         repeat { rc = waitpid(pid, &status, WNOHANG) } while rc < 0 && errno == EINTR
-        guard rc == pid, let task = owners.removeValue(forKey: pid) else { return }
+        guard rc == pid, let task = owners.removeValue(forKey: pid) else { return nil }
         stallScheduled[pid] = nil
         let now = Moment.now()
         let exit = ExitStatus(waitStatus: status)
@@ -215,6 +237,7 @@ public actor Supervisor {
             perform(actions, task: task, now: now)
         }
         if !retired.isEmpty { forgetRetired(task) }
+        return task
     }
 
     /// What is left of a reaped worker's process group does not outlive it:
@@ -251,6 +274,10 @@ public actor Supervisor {
             case stall(String, pid_t)
             /// What is left of an exited worker's process group.
             case group(pid_t)
+            /// The latest moment to decide stalls without the drain asked for.
+            case drainTimeout(UInt64)
+            /// SIGKILL to an escaped descendant of a worker (Supervisor+Escaped).
+            case escaped(pid_t)
         }
         var at: ContinuousClock.Instant
         var target: Target
@@ -302,8 +329,14 @@ public actor Supervisor {
     }
 
     func fireDeadlines() {
+        noteRunning(now: .now)
         timer = nil
         timerAt = nil
+        fireDue()
+    }
+
+    /// Handles every deadline due now, then arms the timer for the next.
+    func fireDue() {
         let now = Moment.now()
         firing = true
         // Spawns only queue work for the spawner thread, and it waits for
@@ -323,12 +356,17 @@ public actor Supervisor {
                 if let actions = pools[name]?.tick(now: now) { perform(actions, task: name, now: now) }
             case .stall(let name, let pid):
                 guard stallScheduled[pid] == first.at else { continue }
+                if awaitsDrain(first, task: name, pid: pid, now: now) { continue }
                 if let actions = checkStall(task: name, pid: pid, now: now) { perform(actions, task: name, now: now) }
             case .group(let pgid):
                 if let killAt = lingeringGroups[pgid], killAt <= now.instant {
                     lingeringGroups[pgid] = nil
                     killGroup(pgid)
                 }
+            case .drainTimeout(let token):
+                drainTimedOut(token)
+            case .escaped(let pid):
+                killEscaped(pid, now: now.instant)
             }
         }
     }

@@ -196,6 +196,10 @@ public struct ZMQMessage: Sendable {
     public var frameCount = 0
     /// Indices of the kept frames that were larger than allowed.
     public var oversizedFrames: [Int] = []
+    /// Whether any frame, kept or not, was larger than allowed (`relay`).
+    public var anyFrameOversized = false
+    /// Whether `relay` sent it on.
+    public var forwarded = false
     public var oversized: Bool { !oversizedFrames.isEmpty }
 }
 
@@ -213,6 +217,7 @@ public enum ZMQOption {
     public static let receiveHighWaterMark = ZMQ_RCVHWM
     public static let sendHighWaterMark = ZMQ_SNDHWM
     public static let ipv6 = ZMQ_IPV6
+    public static let receiveBuffer = ZMQ_RCVBUF
 }
 
 /// Context options by name.

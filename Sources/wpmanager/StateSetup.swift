@@ -19,7 +19,9 @@ struct StateSetup {
         path =
             file.hasPrefix("/")
             ? file : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(file).standardized.path
-        writer = StateWriter(path: path) { problem in logger.error("\(problem)", metadata: ["state_file": "\(file)"]) }
+        writer = StateWriter(
+            path: path, onError: { problem in logger.error("\(problem)", metadata: ["state_file": "\(file)"]) },
+            onRecovery: { news in logger.notice("\(news)", metadata: ["state_file": "\(file)"]) })
         if clean {
             logger.notice("--clean-state: starting from the config alone", metadata: ["state_file": "\(file)"])
             restored = nil

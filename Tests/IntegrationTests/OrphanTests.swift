@@ -27,9 +27,11 @@ extension IntegrationSuite {
             #expect(await eventually { FileManager.default.fileExists(atPath: marker) })
             let orphan = try #require(pid_t(String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
             #expect(ProcessTable.processGroup(orphan) != worker)
-            // Its parent (the worker's shell) dies: the manager, not init, inherits it.
+            // Its parent (the worker's shell) dies: the manager, not init,
+            // inherits it, and stops it with its worker (README, "Faults").
             kill(worker, SIGKILL)
-            #expect(await eventually { ProcessTable.parent(orphan) == m.pid })
+            #expect(await eventually { !ProcessTable.isAlive(orphan) || ProcessTable.parent(orphan) == m.pid })
+            #expect(await eventually { m.stderr.text.contains("stopping process \(orphan) that left its worker's process group") })
             // The worker is replaced and counted dead, once.
             #expect(await eventually { (try? await m.workerPids("Parent").filter { $0 != worker }.count) == 1 })
             // When the orphan ends, it is reaped: no zombie is left among the manager's children.
@@ -86,7 +88,9 @@ extension IntegrationSuite {
                 await eventually { ProcessTable.children(of: worker).contains { ProcessTable.command($0).hasPrefix("sleep 3") } }
                     ? ProcessTable.children(of: worker).first { ProcessTable.command($0).hasPrefix("sleep 3") } : nil)
             kill(worker, SIGKILL)
-            #expect(await eventually { ProcessTable.parent(orphan) == manager })
+            // Adopted and stopped with its worker (README, "Faults").
+            #expect(await eventually { !ProcessTable.isAlive(orphan) || ProcessTable.parent(orphan) == manager })
+            #expect(await eventually { m.stderr.text.contains("that left its worker's process group") })
             #expect(await eventually { (try? await m.workerPids("Parent").filter { $0 != inside }.count) == 1 })
             #expect(await eventually(timeout: .seconds(30)) { !ProcessTable.isAlive(orphan) })
             #expect(await eventually { ProcessTable.children(of: manager).allSatisfy { ProcessTable.state($0) != "Z" } })

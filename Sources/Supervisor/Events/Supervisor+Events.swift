@@ -68,6 +68,7 @@ extension Supervisor {
     /// subscribers) for a scrape.
     public func refreshMetrics() {
         metrics.eventSubscribers(events.subscriberCount)
+        if let hub = evidence.hub { faultMetrics.connections(hub.connections) }
         for (name, pool) in pools {
             let running = pool.activeWorkers
             metrics.poolGauges(

@@ -1,14 +1,16 @@
 import FoundationEssentials
 import Glibc
-import NIOConcurrencyHelpers
 import KeepAlive
+import Synchronization
 import ZeroMQ
 
 /// The keep-alive side of the manager (SPEC §2): an XSUB socket bound on the
 /// inbound port, an XPUB socket bound on the internal port (anyone may watch
-/// there), libzmq's proxy between them on its own thread, and a listener on
-/// another thread that subscribes on the internal side, decodes every
-/// message and hands batches of them over as an `AsyncStream`.
+/// there), and one intake thread (`KeepAliveIntake`) that reads every
+/// message from the first, passes it on to the second, decodes it and hands
+/// batches of them over as an `AsyncStream`. A drain (`requestDrain`) makes
+/// it read everything the inbound socket holds and mark the batch that ends
+/// with it, so no worker is declared stalled while its keep-alives wait there.
 public final class KeepAliveHub: Sendable {
     /// One received message, decoded or not, with its frame 0 when that is text.
     public struct Item: Sendable {
@@ -22,26 +24,38 @@ public final class KeepAliveHub: Sendable {
         }
     }
 
+    /// Messages in the order received; `drained` is the newest drain request
+    /// (`requestDrain`) answered by this batch (0: none): every message the
+    /// inbound socket held when it was asked for is in this batch or before.
+    public struct Batch: Sendable {
+        public var items: [Item]
+        public var drained: UInt64
+    }
+
     /// Batches of received messages, in order.
-    public let batches: AsyncStream<[Item]>
+    public let batches: AsyncStream<Batch>
     /// Where workers connect (the bound inbound endpoint).
     public let inboundEndpoint: String
     /// Where watchers subscribe.
     public let internalEndpoint: String
 
     private let context: ZMQContext
-    private let overloads = Counter()
+    let intake: KeepAliveIntake.Shared
     static let maxBatch = 512
     static let bufferedBatches = 256
+    /// The largest frame read (and dropped as `too_large` when over
+    /// `KeepAliveMessage.maxFrameSize`); a larger one costs its sender the
+    /// connection (libzmq's `ZMQ_MAXMSGSIZE`, checked frame by frame).
+    public static let maxReadFrameSize = 1 << 20
 
-    /// Binds both ports (0 lets the OS pick) and starts the threads. Throws
-    /// `KeepAliveHubError` naming the endpoint that could not be bound.
+    /// Binds both ports (0 lets the OS pick) and starts the intake thread.
+    /// Throws `KeepAliveHubError` naming the endpoint that could not be bound.
     public init(host: String, inboundPort: Int, internalPort: Int) throws(KeepAliveHubError) {
         let context: ZMQContext
         let frontend: ZMQSocket
         let backend: ZMQSocket
-        let listener: ZMQSocket
-        let inproc = "inproc://wpm-keepalives-\(UUID().uuidString)"
+        let monitor: ZMQSocket
+        let monitorEndpoint = "inproc://wpm-keepalive-monitor-\(UUID().uuidString)"
         let address = try Self.resolve(host)
         let ipv6 = address.contains(":")
         func endpoint(_ port: Int) -> String {
@@ -55,9 +69,10 @@ public final class KeepAliveHub: Sendable {
                 try frontend.set(ZMQOption.ipv6, Int32(1))
                 try backend.set(ZMQOption.ipv6, Int32(1))
             }
-            // A hostile peer cannot make us allocate: libzmq drops the
-            // connection of a sender whose message exceeds this.
-            try frontend.set(ZMQOption.maxMessageSize, Int64(64 * 1024))
+            // A hostile peer cannot make us allocate more than this for one
+            // frame: libzmq drops the connection of a sender whose frame is
+            // larger. Anything up to it is read and counted as too large.
+            try frontend.set(ZMQOption.maxMessageSize, Int64(Self.maxReadFrameSize))
         } catch {
             throw .setup(error.description)
         }
@@ -67,42 +82,43 @@ public final class KeepAliveHub: Sendable {
         do { try backend.bind(endpoint(internalPort)) } catch {
             throw .bind(what: "keepalives.internal_port", endpoint: endpoint(internalPort), problem: error.description)
         }
+        let shared: KeepAliveIntake.Shared
         do {
             inboundEndpoint = try frontend.lastEndpoint()
             internalEndpoint = try backend.lastEndpoint()
-            try backend.bind(inproc)
-            listener = try ZMQSocket(context, .sub)
-            try listener.set(ZMQOption.receiveHighWaterMark, Int32(100_000))
-            try listener.subscribe()
-            try listener.connect(inproc)
+            // Every connection of a sender that ends or is refused is counted.
+            try frontend.monitor(monitorEndpoint, events: KeepAliveIntake.monitoredEvents)
+            monitor = try ZMQSocket(context, .pair)
+            try monitor.connect(monitorEndpoint)
+            // Whatever watchers subscribe to, every message is wanted here.
+            try frontend.send([[1]])
+            shared = try KeepAliveIntake.Shared()
         } catch {
             throw .setup(error.description)
         }
         self.context = context
+        self.intake = shared
         // Received keep-alives pass through libzmq's I/O thread first.
         LatencySensitiveThread.apply(toThreadsNamed: "ZMQbg/IO")
-        let (stream, continuation) = AsyncStream<[Item]>.makeStream(
+        let (stream, continuation) = AsyncStream<Batch>.makeStream(
             bufferingPolicy: .bufferingOldest(Self.bufferedBatches))
         batches = stream
 
-        let (front, back, listen) = (ZMQHandOff(frontend), ZMQHandOff(backend), ZMQHandOff(listener))
-        DetachedThread.start(name: "wpm-ka-proxy") {
+        let sockets = (ZMQHandOff(frontend), ZMQHandOff(backend), ZMQHandOff(monitor))
+        DetachedThread.start(name: "wpm-ka-intake") {
             LatencySensitiveThread.enter()
-            let (frontend, backend) = (front.take(), back.take())
-            // Returns when the context is shut down.
-            try? zmqProxy(frontend: frontend, backend: backend)
-            frontend.close()
-            backend.close()
-        }
-
-        let overloads = self.overloads
-        DetachedThread.start(name: "wpm-ka-listener") {
-            LatencySensitiveThread.enter()
-            let listener = listen.take()
-            Self.listen(listener, continuation: continuation, overloads: overloads)
-            listener.close()
+            let intake = KeepAliveIntake(
+                frontend: sockets.0.take(), backend: sockets.1.take(), monitor: sockets.2.take(),
+                shared: shared, continuation: continuation)
+            intake.run()
             continuation.finish()
         }
+    }
+
+    /// Asks the intake thread to read everything the inbound socket holds
+    /// now; the batch that ends with it carries the returned number.
+    public func requestDrain() -> UInt64 {
+        intake.requestDrain()
     }
 
     /// The numeric address `host` stands for, IPv4 first (libzmq binds
@@ -132,35 +148,14 @@ public final class KeepAliveHub: Sendable {
     }
 
     /// Messages shed (whole batches of them) because the supervisor fell behind.
-    public var shedMessages: Int { overloads.value }
+    public var shedMessages: Int { intake.shed.load(ordering: .relaxed) }
 
-    /// Stops both threads (their sockets close) and frees the ports.
+    /// Connections of senders to the inbound port, as its socket monitor saw them.
+    public var connections: KeepAliveConnections { intake.connections }
+
+    /// Stops the intake thread (its sockets close) and frees the ports.
     public func shutdown() {
         context.shutdown()
-    }
-
-    private static func listen(
-        _ socket: ZMQSocket, continuation: AsyncStream<[Item]>.Continuation, overloads: Counter
-    ) {
-        while true {
-            var batch: [Item] = []
-            do {
-                // Block for the first message, then take what is already there.
-                guard let first = try socket.receive(maxFrames: 3, maxFrameSize: KeepAliveMessage.maxFrameSize)
-                else { continue }
-                batch.append(Item(first))
-                while batch.count < maxBatch,
-                    let next = try socket.receive(wait: false, maxFrames: 3, maxFrameSize: KeepAliveMessage.maxFrameSize)
-                {
-                    batch.append(Item(next))
-                }
-            } catch {
-                if error.contextTerminated { return }
-                if !batch.isEmpty { _ = continuation.yield(batch) }
-                continue
-            }
-            if case .dropped = continuation.yield(batch) { overloads.add(batch.count) }
-        }
     }
 }
 
@@ -178,10 +173,3 @@ public enum KeepAliveHubError: Error, CustomStringConvertible {
     }
 }
 
-/// A thread-safe counter.
-final class Counter: @unchecked Sendable {
-    private let lock = NIOLock()
-    private var count = 0
-    func add(_ n: Int) { lock.withLock { count += n } }
-    var value: Int { lock.withLock { count } }
-}

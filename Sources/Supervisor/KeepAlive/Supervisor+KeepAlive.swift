@@ -8,6 +8,7 @@ import KeepAlive
 extension Supervisor {
     public func receive(_ batch: [KeepAliveHub.Item]) {
         let now = Moment.now()
+        noteRunning(now: now.instant)
         for item in batch {
             switch item.result {
             case .success(let message):

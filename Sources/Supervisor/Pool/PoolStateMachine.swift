@@ -250,14 +250,27 @@ public struct PoolStateMachine: Sendable {
     /// start plus `startup_timeout`; then its last keep-alive plus
     /// `stall_timeout`.
     public func stallDeadline(for worker: WorkerRecord) -> ContinuousClock.Instant {
-        guard worker.isReady else { return worker.startedAt.instant.advanced(by: startupTimeout) }
-        return (worker.lastAliveInstant ?? worker.startedAt.instant).advanced(by: stallTimeout)
+        guard worker.isReady else { return worker.startedAt.instant.advanced(by: startupTimeout + worker.startupPushedBack) }
+        return (worker.lastAliveInstant ?? worker.startedAt.instant).advanced(by: stallTimeout + worker.stallPushedBack)
     }
 
     /// The stall (or startup) deadline of `pid`; nil unless it is a running worker.
     public func stallDeadline(of pid: pid_t) -> ContinuousClock.Instant? {
         guard let worker = workers[pid], worker.isRunning else { return nil }
         return stallDeadline(for: worker)
+    }
+
+    /// The manager did not run for `lost` (frozen, suspended): it could
+    /// not hear from its workers meanwhile, so every running worker's stall
+    /// and startup deadlines move that much later. Returns how many moved.
+    public mutating func pushBackStallDeadlines(by lost: Duration) -> Int {
+        var moved = 0
+        for (pid, worker) in workers where worker.isRunning {
+            workers[pid]!.stallPushedBack += lost
+            workers[pid]!.startupPushedBack += lost
+            moved += 1
+        }
+        return moved
     }
 
     public enum StallCheck: Equatable {

@@ -38,6 +38,12 @@ public struct WorkerRecord: Sendable, Equatable {
     public var missedStartup = false
     /// The pool's generation when it was spawned (see `Rollout`).
     public var generation: UInt64 = 0
+    /// Time the manager lost (did not run) since its last keep-alive: its
+    /// stall deadline is that much later. A keep-alive clears it.
+    public var stallPushedBack: Duration = .zero
+    /// Time the manager lost since it was spawned: its startup deadline is
+    /// that much later.
+    public var startupPushedBack: Duration = .zero
 
     public var isRunning: Bool { state == .running }
     public var isReady: Bool { readyAt != nil }
@@ -50,6 +56,7 @@ public struct WorkerRecord: Sendable, Equatable {
     {
         lastAliveAt = now.date
         lastAliveInstant = now.instant
+        stallPushedBack = .zero
         if let status = alive.status { reportedStatus = status }
         if let job = alive.job { self.job = job }
         if let text = alive.message { message = text }

@@ -64,8 +64,10 @@ final class TaskLogFiles: OutputDestination {
                 files[task] = nil
                 return newlines(in: chunk[(start + written)...])
             }
-            failing.remove("\(task) write")
-            failing.remove("\(task) open")
+            let wasFailing = [failing.remove("\(task) write"), failing.remove("\(task) open")].contains { $0 != nil }
+            if wasFailing {
+                logger.notice("worker output written again to \(config.path(of: task))", metadata: ["task": "\(task)"])
+            }
             start = end
         }
         return 0

@@ -112,32 +112,68 @@ struct StateFileError: Error, CustomStringConvertible {
 }
 
 /// Writes the state file off the supervisor's thread, the newest state
-/// only: changes that come faster than the disk are folded together.
+/// only: changes that come faster than the disk are folded together. A
+/// write that fails (a full disk, say) is reported once and leaves the last
+/// good file in place; the newest state is tried again every second until a
+/// write succeeds, which is reported too (README, "Faults").
 public final class StateWriter: @unchecked Sendable {
     public let path: String
     private let queue = DispatchQueue(label: "wpm.state")
     private let lock = NIOLock()
     private var pending: RuntimeState?
+    /// A retry is scheduled: `save` leaves the newest state to it.
+    private var retrying = false
+    /// Writes that failed so far.
+    private var failedWrites = 0
+    /// On `queue` only: the last write failed.
+    private var failing = false
     private let onError: @Sendable (String) -> Void
+    private let onRecovery: @Sendable (String) -> Void
+    static let retryInterval: Duration = .seconds(1)
 
-    public init(path: String, onError: @escaping @Sendable (String) -> Void) {
+    public init(
+        path: String, onError: @escaping @Sendable (String) -> Void,
+        onRecovery: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.path = path
         self.onError = onError
+        self.onRecovery = onRecovery
     }
 
     public func save(_ state: RuntimeState) {
         let first = lock.withLock {
             defer { pending = state }
-            return pending == nil
+            return pending == nil && !retrying
         }
         guard first else { return }
-        queue.async { [self] in
-            let state = lock.withLock {
-                defer { pending = nil }
-                return pending
+        queue.async { [self] in writePending() }
+    }
+
+    /// Writes that failed since the start.
+    public var failures: Int { lock.withLock { failedWrites } }
+
+    private func writePending() {
+        guard let state = lock.withLock({ defer { pending = nil }; return pending }) else { return }
+        do {
+            try StateFile.write(state, to: path)
+            if failing {
+                failing = false
+                onRecovery("state file written again")
             }
-            guard let state else { return }
-            do { try StateFile.write(state, to: path) } catch { onError("cannot write the state file: \(error)") }
+        } catch {
+            if !failing {
+                failing = true
+                onError("cannot write the state file: \(error); the last one written stays, trying again every second")
+            }
+            lock.withLock {
+                failedWrites += 1
+                if pending == nil { pending = state }
+                retrying = true
+            }
+            queue.asyncAfter(deadline: .now() + .milliseconds(Int(Self.retryInterval.milliseconds))) { [self] in
+                lock.withLock { retrying = false }
+                writePending()
+            }
         }
     }
 

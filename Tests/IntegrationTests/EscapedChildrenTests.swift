@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// Descendants of a worker that left its process group end with it (README, "Faults").
+extension IntegrationSuite {
+    @Suite struct EscapedChildrenTests {
+        /// A port nobody listens on right now.
+        static func freePort() throws -> Int {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let ok = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+                }
+            }
+            guard ok else { throw HarnessError("no free port") }
+            return Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        /// Whether something accepts connections on `port`.
+        static func listening(_ port: Int) -> Bool {
+            (try? RawConnection(port: port)) != nil
+        }
+
+        /// A daemon in a session of its own that holds `port`; `ignoreTERM`
+        /// makes only SIGKILL end it.
+        static func daemon(port: Int, ignoreTERM: Bool) -> String {
+            let ignore = ignoreTERM ? "signal.signal(signal.SIGTERM, signal.SIG_IGN); " : ""
+            return "python3 -c 'import signal, socket, time; \(ignore)s = socket.socket(); "
+                + "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", \(port))); "
+                + "s.listen(); time.sleep(1000)'"
+        }
+
+        func run(script: (Int) -> String, grace: Int) async throws {
+            let port = try Self.freePort()
+            let ws = try Workspace()
+            let cfg = ws.standardConfig(tasks: ["Daemon": script(port)], autotasks: #"{"Daemon": {}}"#, grace: grace)
+            try await withManager(ws, config: cfg) { m in
+                let worker = try await m.waitForWorkers("Daemon", count: 1)[0]
+                #expect(await eventually { Self.listening(port) }, "the daemon did not start\n\(m.stderr.text)")
+                let daemons = ws.liveProcesses().filter { $0 != m.pid && $0 != worker && ProcessTable.processGroup($0) != worker }
+                #expect(!daemons.isEmpty, "no process outside the worker's group")
+                let stop = try await m.request(.delete, "/tasks/Daemon")
+                #expect(stop.status == 200)
+                #expect(await eventually { !Self.listening(port) }, "the port is still held\n\(m.stderr.text)")
+                #expect(await eventually { m.liveWorkers().isEmpty }, "left running: \(m.liveWorkers())")
+                #expect(m.stderr.text.contains("that left its worker's process group"))
+                let metrics = IntegrationSuite.MetricsTests.parse(try await m.get("/metrics").body).samples
+                #expect(
+                    IntegrationSuite.MetricsTests.value(metrics, "wpm_escaped_processes_stopped_total", ["task": "Daemon"]) ?? 0 >= 1)
+            }
+        }
+
+        /// `setsid` under a living worker: found in /proc under it when it is stopped.
+        @Test func aSetsidDaemonOfAWorkerStopsWithTheTask() async throws {
+            try await run(
+                script: { port in "#!/bin/sh\nsetsid \(Self.daemon(port: port, ignoreTERM: false)) &\nexec sleep 1000\n" },
+                grace: 500)
+        }
+
+        /// A double fork: the daemon is the manager's (as subreaper) while the
+        /// worker lives; it ignores SIGTERM, so it ends at the grace period's SIGKILL.
+        @Test func aDoubleForkedDaemonThatIgnoresSIGTERMIsKilled() async throws {
+            try await run(
+                script: { port in "#!/bin/sh\n(setsid \(Self.daemon(port: port, ignoreTERM: true)) &)\nexec sleep 1000\n" },
+                grace: 500)
+        }
+    }
+}
