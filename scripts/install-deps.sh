@@ -18,6 +18,8 @@ packages=(
     systemd          # systemd-analyze checks resources/systemd/wpmanager.service
     chromium         # the dashboard's browser test (headless)
     chromium-driver  # its WebDriver, /usr/bin/chromedriver (driven through Selenium)
+    prometheus       # promtool checks deploy/prometheus; the fleet test runs a server (no service is started)
+    shellcheck       # lints the shell of deploy/Containerfile and the scripts
 )
 packages+=("$@")
 
@@ -52,10 +54,20 @@ selenium_from_pypi() {
     python3 -m pip install --quiet --disable-pip-version-check selenium >&2 ||
         echo "install-deps: notice: pip install selenium failed; DashboardBrowserTests will fail" >&2
 }
+# The deploy kit test validates deploy/kubernetes/*.yaml against the
+# Kubernetes schemas that ship inside kubernetes-validate (PyPI): no network.
+kubernetes_validate_from_pypi() {
+    command -v python3 >/dev/null 2>&1 || return 0
+    python3 -c 'import kubernetes_validate' 2>/dev/null && return 0
+    echo "install-deps: $(command -v python3) cannot import kubernetes_validate: pip install kubernetes-validate" >&2
+    python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate >&2 ||
+        echo "install-deps: notice: pip install kubernetes-validate failed; DeployKitTests will fail" >&2
+}
 python_packages() {
     pyzmq_for_path_python3
     schemathesis_from_pypi
     selenium_from_pypi
+    kubernetes_validate_from_pypi
 }
 trap python_packages EXIT  # whichever way this script ends
 
