@@ -16,7 +16,20 @@ struct AccessTokenMiddleware: RouterMiddleware {
     {
         // The dashboard's page and assets hold no data: the page asks for the token.
         if request.method == .get, Dashboard.isPublic(request.uri.path) { return try await next(request, context) }
+        // The probes answer without a token (they check one that is sent).
+        if HealthRoutes.openPaths.contains(Self.withoutTrailingSlash(request.uri.path)) {
+            return try await next(request, context)
+        }
+        if let refusal = refusal(request, required: true) { return refusal }
+        return try await next(request, context)
+    }
+
+    /// The 401 for a request without the right token; nil when it may go
+    /// on. With `required: false`, no `Authorization` header at all is fine
+    /// (the probes), but a wrong one is not.
+    func refusal(_ request: Request, required: Bool = false) -> Response? {
         guard let header = request.headers[.authorization] else {
+            guard required else { return nil }
             return refuse(request, "ERROR: this manager needs a token: send the header \"Authorization: Bearer TOKEN\"")
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
@@ -26,7 +39,11 @@ struct AccessTokenMiddleware: RouterMiddleware {
         guard Self.constantTimeEqual(Array(parts[1].utf8), token) else {
             return refuse(request, "ERROR: wrong token", invalid: true)
         }
-        return try await next(request, context)
+        return nil
+    }
+
+    static func withoutTrailingSlash(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
 
     private func refuse(_ request: Request, _ message: String, invalid: Bool = false) -> Response {

@@ -76,6 +76,7 @@ public enum ControlRoutes {
             EventsRoute.path: [.get], MetricsEndpoint.path: [.get], LogsRoute.path: [.get],
         ]
         for page in Dashboard.paths { methodsByPath[page] = [.get] }
+        for path in HealthRoutes.openPaths { methodsByPath[path] = [.get] }
         for route in routes { methodsByPath[route.path, default: []] += route.methods }
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics.factory))
         protection.register(on: router)
@@ -85,6 +86,7 @@ public enum ControlRoutes {
         LogsRoute.add(to: router, supervisor: supervisor)
         Dashboard.add(to: router, token: protection.token != nil, routePaths: routes.map(\.path))
         metrics.add(to: router, supervisor: supervisor)
+        HealthRoutes.add(to: router, supervisor: supervisor, protection: protection)
         for route in routes {
             for method in route.methods {
                 router.on(RouterPath(route.path), method: method) { request, context in

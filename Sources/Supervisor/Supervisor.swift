@@ -65,6 +65,8 @@ public actor Supervisor {
     /// Lifecycle events for subscribers, and the metrics they move (Events/).
     public nonisolated let events: EventBus
     let metrics: SupervisorMetrics
+    /// The readiness gauges (Health/).
+    let healthMetrics: HealthMetrics
     var backoffReported: [String: ContinuousClock.Instant] = [:]
     /// A restart of every task: the tasks left, the one under way first.
     var restartQueue: [String] = []
@@ -102,6 +104,7 @@ public actor Supervisor {
         let metrics = SupervisorMetrics(taskNames: taskNames, factory: factory)
         self.metrics = metrics
         self.faultMetrics = FaultMetrics(taskNames: config.tasks.map(\.name), factory: factory)
+        self.healthMetrics = HealthMetrics(taskNames: taskNames, factory: factory)
         self.events = EventBus(onLoss: { metrics.eventsLost($0) })
         self.pools = Dictionary(uniqueKeysWithValues: config.tasks.map { ($0.name, PoolStateMachine(spec: $0)) })
     }

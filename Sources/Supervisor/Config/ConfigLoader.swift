@@ -7,12 +7,13 @@ public enum ConfigLoader {
     static let topKeys: Set<String> = Set([
         "port", "listen", "keepalives", "force_timeout", "max_cardinality", "path", "filesuffix", "autotasks",
     ]).union(Reader.workerLogKeys).union(Reader.stateKeys).union(Reader.restartKeys).union(Reader.securityKeys)
+        .union(Reader.healthKeys)
     static let keepAliveKeys: Set<String> = [
         "host", "inbound_port", "internal_port", "stall_timeout", "grace_period", "startup_timeout",
     ]
     static let autotaskKeys: Set<String> = Set([
         "cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period",
-    ]).union(Reader.restartKeys).union(Reader.readinessKeys).union(Reader.rolloutKeys)
+    ]).union(Reader.restartKeys).union(Reader.readinessKeys).union(Reader.rolloutKeys).union(Reader.healthKeys)
 
     /// Loads and validates `file`.
     public static func load(file: String) throws(ConfigError) -> ManagerConfig {
@@ -157,6 +158,8 @@ struct Reader {
         config.restart = try restartPolicy(top, prefix: "", base: config.restart)
         var tasks = try discover(path: path, suffix: config.fileSuffix, defaults: config.keepalives)
         for index in tasks.indices { tasks[index].restart = config.restart }
+        config.health = try healthPolicy(top, prefix: "", base: config.health, maxCardinality: config.maxCardinality)
+        for index in tasks.indices { tasks[index].health = config.health }
         if let autotasks = try object(top["autotasks"], "autotasks") {
             for name in autotasks.keys.sorted() {
                 let key = "autotasks.\(name)"
@@ -215,6 +218,7 @@ struct Reader {
         task.restart = try restartPolicy(entry, prefix: "\(key).", base: task.restart)
         try readiness(entry, to: &task, prefix: "\(key).")
         try rolloutPace(entry, to: &task, prefix: "\(key).", maxCardinality: maxCardinality)
+        task.health = try healthPolicy(entry, prefix: "\(key).", base: task.health, maxCardinality: maxCardinality)
     }
 
     /// Every regular file (or link to one) directly in `path` whose name ends

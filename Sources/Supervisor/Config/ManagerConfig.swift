@@ -28,6 +28,8 @@ public struct ManagerConfig: Sendable, Equatable {
     public var workerLogs: WorkerLogConfig?
     /// The restart policy of every task without one of its own.
     public var restart = RestartPolicy()
+    /// How /readyz judges every task without a policy of its own.
+    public var health = HealthPolicy()
     /// Where run-time changes are kept across restarts (`state_file`; by
     /// default `NAME.state.json` beside `NAME.json`).
     public var stateFile: String = "wpmanager.state.json"
@@ -94,6 +96,8 @@ public struct TaskSpec: Sendable, Equatable {
 
     /// The deadline from spawn to readiness, in milliseconds.
     public var effectiveStartupTimeoutMS: Int { startupTimeoutMS ?? stallTimeoutMS }
+    /// How /readyz judges this task (`min_ready`, `ready_grace`).
+    public var health = HealthPolicy()
 
     public init(
         name: String, command: String, args: [String] = [], cardinality: Int = 1,

@@ -69,6 +69,7 @@ extension Supervisor {
     public func refreshMetrics() {
         metrics.eventSubscribers(events.subscriberCount)
         if let hub = evidence.hub { faultMetrics.connections(hub.connections) }
+        refreshHealthMetrics()
         for (name, pool) in pools {
             let running = pool.activeWorkers
             metrics.poolGauges(

@@ -43,6 +43,8 @@ public struct PoolStateMachine: Sendable {
     /// The last quick failure: its text, whether it was a spawn that
     /// failed (else a worker that died young), and when.
     public private(set) var lastFailure: (reason: String, spawnFailed: Bool, at: ContinuousClock.Instant)?
+    /// The first quick failure of the current streak (see `restartBackoff`).
+    public private(set) var backoffSince: ContinuousClock.Instant?
     private var jitter: JitterSource
     /// Spawns asked for with `.spawn` and not reported yet (`spawned`,
     /// `spawnFailed`, `spawnsCancelled`): they count toward the cardinality.
@@ -327,6 +329,7 @@ public struct PoolStateMachine: Sendable {
             if stable { quickFailures = 0 }
         }
         quickFailures += 1
+        if quickFailures == 1 { backoffSince = now.instant }
         lastFailure = (reason, spawnFailed, now.instant)
         let retry = now.instant.advanced(by: spec.restart.delay(afterFailures: quickFailures, unit: jitter.unit()))
         spawnNotBefore = max(spawnNotBefore ?? retry, retry)
