@@ -33,7 +33,11 @@ struct WPManager: AsyncParsableCommand {
             stalls, crashes, held-back spawns, errors); --verbose adds every worker's spawn, first \
             keep-alive, SIGTERM and expected exit; --debug adds debug messages.
             Under systemd (NOTIFY_SOCKET set) it sends READY=1 once HTTP listens, WATCHDOG=1 at \
-            half of WATCHDOG_USEC, and STOPPING=1 at shutdown.
+            half of WATCHDOG_USEC, STOPPING=1 at shutdown, then EXTEND_TIMEOUT_USEC every second \
+            while workers are being stopped (the time left of force_timeout plus 5 s).
+            Probes: GET /healthz (the supervisor answers within 2 s) and GET /readyz (every running \
+            task has min_ready ready workers and has not been in restart backoff longer than \
+            ready_grace) answer without the token, which only adds the task names and reasons.
             Security: with a token (config key "token", or WPM_TOKEN in the environment, which wins) \
             every HTTP request must carry "Authorization: Bearer TOKEN" (else 401); a token is \
             required when the API listens on anything but a loopback address. Request targets \
@@ -147,8 +151,10 @@ struct WPManager: AsyncParsableCommand {
             logger: logger)
 
         let groupBox = Mutex<ServiceGroup?>(nil)
+        let stopTimeout = notifier.map { StopTimeoutService(notifier: $0, supervisor: supervisor) }
         let service = SupervisorService(supervisor: supervisor, signals: signals.signals, keepAlives: keepAlives) {
             notifier?.notify("STOPPING=1")
+            stopTimeout?.shutdownBegan()
             let group = groupBox.withLock { $0 }
             await group?.triggerGracefulShutdown()
         }
@@ -159,7 +165,8 @@ struct WPManager: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: (watchdog.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
+                services: (watchdog.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                    + (stopTimeout.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                     .init(service: service),
                     .init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],
