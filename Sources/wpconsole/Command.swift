@@ -25,6 +25,8 @@ enum Command: Equatable, Sendable {
     case tail(tasks: [String], lines: Int, follow: Bool)
     /// `top`
     case top
+    /// `check [TASK]`
+    case check(task: String?)
     /// `help|h [COMMAND]`
     case help(topic: CommandName?)
     /// `quit|exit`
@@ -50,7 +52,7 @@ enum Setting: String, Equatable, Sendable, CaseIterable {
 /// The commands by name: every spelling (the Go console's aliases), usage and
 /// a one-line summary. The parser, the completer and `help` all read this.
 enum CommandName: String, CaseIterable, Sendable {
-    case open, list, status, start, stop, restart, reload, set, listWorkers, watch, tail, top, help, quit
+    case open, list, status, start, stop, restart, reload, set, listWorkers, watch, tail, top, check, help, quit
 
     /// Every spelling that names this command, the usual one first.
     var spellings: [String] {
@@ -67,6 +69,7 @@ enum CommandName: String, CaseIterable, Sendable {
         case .watch: ["watch"]
         case .tail: ["tail"]
         case .top: ["top"]
+        case .check: ["check"]
         case .help: ["help", "h"]
         case .quit: ["quit", "exit"]
         }
@@ -78,7 +81,7 @@ enum CommandName: String, CaseIterable, Sendable {
         case .open: "HOST[:PORT][,HOST[:PORT]...]"
         case .list, .quit, .reload, .top: ""
         case .tail: "[-f] [-n N] TASK..."
-        case .status, .stop, .watch, .restart: "[TASK]"
+        case .status, .stop, .watch, .restart, .check: "[TASK]"
         case .start, .listWorkers: "TASK"
         case .set: "TASK cardinality N"
         case .help: "[COMMAND]"
@@ -108,6 +111,7 @@ enum CommandName: String, CaseIterable, Sendable {
         case .top:
             "full screen, every second: each worker's pid, age, CPU %, memory, keep-alive age, status "
                 + "and job; keys c (sort by CPU), m (memory), p (pid), q (quit)"
+        case .check: "check that the manager is ready (every running task, or TASK); fails when not"
         case .help: "show this help, or the help of COMMAND"
         case .quit: "leave the console (so does Ctrl-D)"
         }

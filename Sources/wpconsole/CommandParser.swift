@@ -61,6 +61,9 @@ enum CommandParser {
         case .watch:
             try line.atMost(1)
             return .watch(task: values.first)
+        case .check:
+            try line.atMost(1)
+            return .check(task: values.first)
         case .set:
             return try parseSet(line)
         case .tail:

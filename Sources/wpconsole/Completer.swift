@@ -27,7 +27,7 @@ struct Completer: Sendable {
     /// Candidates for the argument at `position` (0: the first) of `name`.
     private func arguments(of name: CommandName, position: Int, previous: [String]) -> [String] {
         switch (name, position) {
-        case (.status, 0), (.start, 0), (.stop, 0), (.listWorkers, 0), (.set, 0), (.watch, 0), (.restart, 0), (.tail, _):
+        case (.status, 0), (.start, 0), (.stop, 0), (.listWorkers, 0), (.set, 0), (.watch, 0), (.restart, 0), (.tail, _), (.check, 0):
             return taskNames
         case (.set, 1):
             return Setting.allCases.map(\.rawValue)

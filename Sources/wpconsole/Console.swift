@@ -65,7 +65,11 @@ actor Console {
             guard let request = command.request else { return .ok }
             let outcomes = await send(request, to: hosts)
             if Task.isCancelled { return interrupted() }
-            show(outcomes)
+            if case .check = command {
+                output.write(outcomes.flatMap { ReplyFormatter.readiness($0.outcome, from: $0.host, prefixed: isFleet) })
+            } else {
+                show(outcomes)
+            }
             switch command {
             case .list: learnTaskNames(outcomes)
             case .start, .stop, .reload: await refreshTaskNames()

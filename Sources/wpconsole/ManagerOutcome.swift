@@ -49,6 +49,13 @@ enum ReplyFormatter {
         }
     }
 
+    /// `check`: a 503 from `/readyz` is an answer (not ready, and why), shown
+    /// on standard output like a 200; anything else as usual.
+    static func readiness(_ outcome: ManagerOutcome, from host: HostAddress, prefixed: Bool) -> [OutputLine] {
+        guard case .reply(503, let body) = outcome, !body.isEmpty else { return lines(outcome, from: host, prefixed: prefixed) }
+        return lines(.reply(status: 200, body: body), from: host, prefixed: prefixed)
+    }
+
     /// `error: no manager answers at HOST: REASON` (without the address when
     /// the line is already prefixed with it).
     static func unreachable(_ host: HostAddress, _ reason: String, prefixed: Bool) -> String {

@@ -37,6 +37,8 @@ extension Command {
             return ManagerRequest(method: .post, path: "/tasks\(Self.segment(task) + "/restart")")
         case .reload:
             return ManagerRequest(method: .post, path: "/reload")
+        case .check(let task):
+            return ManagerRequest(method: .get, path: "/readyz" + (task.map { "?task=" + Self.percentEncoded($0) } ?? ""))
         case .help, .quit, .watch, .tail, .top:
             return nil
         }
