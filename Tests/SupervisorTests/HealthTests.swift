@@ -150,3 +150,15 @@ import KeepAlive
         #expect(start.duration(to: .now) < .seconds(20), "it did not wait for the operation")
     }
 }
+
+/// A reload that changes only `min_ready` or `ready_grace` applies them in
+/// place: no worker is restarted for them.
+@Suite struct HealthReloadTests {
+    @Test func minReadyAndReadyGraceChangeInPlace() {
+        let old = ManagerConfig(tasks: [TaskSpec(name: "A", command: "/t/A", cardinality: 2)])
+        var spec = old.tasks[0]
+        spec.health = HealthPolicy(minReady: .percent(50), readyGraceMS: 1000)
+        let diff = ConfigDiff(from: old, to: ManagerConfig(tasks: [spec]))
+        #expect(diff.tasks["A"] == .changed(spec, keys: ["min_ready/ready_grace"], relaunch: false))
+    }
+}

@@ -31,6 +31,7 @@ public struct ConfigDiff: Sendable, Equatable {
         ("restart policy", { $0.restart != $1.restart }),
         ("max_surge/max_unavailable", { $0.rolloutPace != $1.rolloutPace }),
         ("capture_output", { $0.captureOutput != $1.captureOutput }),
+        ("min_ready/ready_grace", { $0.health != $1.health }),
     ]
 
     /// The keys a worker is started with that have a name here; any other
@@ -71,6 +72,7 @@ public struct ConfigDiff: Sendable, Equatable {
         launchOld.restart = new.restart
         launchOld.rolloutPace = new.rolloutPace
         launchOld.captureOutput = new.captureOutput
+        launchOld.health = new.health
         let relaunch = launchOld != new
         if relaunch {
             let named = launchKeys.filter { $0.differs(old, new) }.map(\.name)
