@@ -33,7 +33,8 @@ enum HealthRoutes {
             if let bad = unknownParameter(request, allowed: readinessParameters) { return bad }
             // With no token configured, everyone may see everything.
             let entitled = token == nil || request.headers[.authorization] != nil
-            let only = request.uri.queryParameters.getAll("task").map { String($0) }
+            var seen = Set<String>()
+            let only = request.uri.queryParameters.getAll("task").map { String($0) }.filter { seen.insert($0).inserted }
             if !only.isEmpty {
                 guard entitled else {
                     var refusal = Reply.failure(

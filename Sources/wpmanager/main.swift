@@ -35,7 +35,7 @@ struct WPManager: AsyncParsableCommand {
             Under systemd (NOTIFY_SOCKET set) it sends READY=1 once HTTP listens, WATCHDOG=1 at \
             half of WATCHDOG_USEC, STOPPING=1 at shutdown, then EXTEND_TIMEOUT_USEC every second \
             while workers are being stopped (the time left of force_timeout plus 5 s).
-            Probes: GET /healthz (the supervisor answers within 2 s) and GET /readyz (every running \
+            Probes: GET /healthz (the supervisor answers within 5 s) and GET /readyz (every running \
             task has min_ready ready workers and has not been in restart backoff longer than \
             ready_grace) answer without the token, which only adds the task names and reasons.
             Security: with a token (config key "token", or WPM_TOKEN in the environment, which wins) \

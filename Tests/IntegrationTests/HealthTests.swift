@@ -97,6 +97,8 @@ extension IntegrationSuite {
                 #expect(idle.body.hasSuffix("\nIdle: not ready: not running\n"), "\(idle.body)")
                 #expect(try await probe(m, "/readyz?task=Work", token: Self.token).status == 200)
                 #expect(try await probe(m, "/readyz?task=Work&task=Idle", token: Self.token).status == 503)
+                let twice = try await probe(m, "/readyz?task=Work&task=Work", token: Self.token)
+                #expect(twice.body == "ready: 1 of 1 running tasks ready, 3 workers ready (min_ready 3)\nWork: ready: 3 of 3 workers ready (min_ready 3)\n")
                 let unknown = try await probe(m, "/readyz?task=Nope", token: Self.token)
                 #expect(unknown.status == 404)
                 #expect(unknown.body == "ERROR: unknown task Nope\n")

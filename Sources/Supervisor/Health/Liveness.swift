@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 /// `/healthz`: whether something answers within a deadline.
 public enum Liveness {
     /// How long the supervisor's loop may take to answer `/healthz`.
-    public static let deadline: Duration = .seconds(2)
+    public static let deadline: Duration = .seconds(5)
 
     /// Runs `operation` and waits for it at most `limit`: the time it took,
     /// or nil when it did not finish in time (it is then left to finish
