@@ -20,6 +20,8 @@ packages=(
     chromium-driver  # its WebDriver, /usr/bin/chromedriver (driven through Selenium)
     prometheus       # promtool checks deploy/prometheus; the fleet test runs a server (no service is started)
     shellcheck       # lints the shell of deploy/Containerfile and the scripts
+    faketime         # the wall-clock jump test (libfaketime)
+    util-linux       # prlimit, mount: the limit and full-disk tests
 )
 packages+=("$@")
 
