@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "wpmanager", targets: ["wpmanager"]),
         .executable(name: "wpconsole", targets: ["wpconsole"]),
         .executable(name: "wpkeepalive", targets: ["wpkeepalive"]),
+        .executable(name: "wpexec", targets: ["wpexec"]),
         .library(name: "Supervisor", targets: ["Supervisor"]),
         .library(name: "KeepAlive", targets: ["KeepAlive"]),
     ],
@@ -87,6 +88,15 @@ let package = Package(
                     ], .when(configuration: .release))
             ]
         ),
+        // The exec helper wpmanager chain-loads (found beside its binary):
+        // C, linked statically (glibc's libc.a; the Swift runtime's search
+        // path given by -static-stdlib, though nothing of it is pulled in:
+        // swiftrt-stubs.c), so that it starts without the dynamic loader.
+        .executableTarget(
+            name: "wpexec",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xclang-linker", "-static"])]
+        ),
         .executableTarget(
             name: "wpconsole",
             dependencies: [
@@ -134,6 +144,7 @@ let package = Package(
                 "wpmanager",
                 "wpconsole",
                 "wpkeepalive",
+                "wpexec",
                 "example-worker",
                 "ZeroMQ",
                 "KeepAlive",

@@ -39,6 +39,8 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     public var backoffReason: String?
     /// The rolling restart under way, or the last one that failed.
     public var rollout: RolloutStatus?
+    /// The task's effective settings (only in `GET /tasks/NAME`).
+    public var settings: TaskSettings?
 
     enum CodingKeys: String, CodingKey {
         case name, running, cardinality
@@ -60,6 +62,7 @@ public struct TaskStatus: Sendable, Equatable, Codable {
         case quickFailures = "quick_failures"
         case backoffReason = "backoff_reason"
         case rollout
+        case settings
     }
 }
 

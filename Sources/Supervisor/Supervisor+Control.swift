@@ -9,8 +9,12 @@ extension Supervisor {
         return pool
     }
 
+    /// The status of one task, with its effective settings.
     public func status(of name: String) throws(ControlError) -> TaskStatus {
-        withOutputDrops(try pool(name).status(now: .now()))
+        let pool = try pool(name)
+        var status = withOutputDrops(pool.status(now: .now()))
+        status.settings = TaskSettings(pool.spec)
+        return status
     }
 
     /// The status of every running task, sorted by name.

@@ -36,9 +36,9 @@ extension Supervisor {
         logger.warning("worker stalled: no keep-alive for \(silence.milliseconds) ms", metadata: metadata)
     }
 
-    func logSignal(_ signal: WorkerSignal, task: String, pid: pid_t) {
+    func logSignal(_ signal: WorkerSignal, number: Int32, task: String, pid: pid_t) {
         var metadata = Self.metadata(task, pid)
-        metadata["signal"] = "\(SignalName.of(signal.number))"
+        metadata["signal"] = "\(SignalName.of(number))"
         switch signal {
         case .terminate: logger.info("worker signalled", metadata: metadata)
         case .kill: logger.notice("worker signalled", metadata: metadata)

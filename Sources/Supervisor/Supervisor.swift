@@ -164,12 +164,14 @@ public actor Supervisor {
     }
 
     private func send(_ signal: WorkerSignal, to pid: pid_t, task: String) {
-        logSignal(signal, task: task, pid: pid)
+        // `.terminate` is the task's stop signal (`stop_signal`).
+        let number = signal == .kill ? SIGKILL : pools[task]?.spec.launch.stopSignal ?? signal.number
+        logSignal(signal, number: number, task: task, pid: pid)
         // Found while the worker's tree is whole; signalled with it.
         if signal == .terminate { stopEscapedDescendants(of: pid, task: task) }
-        if kill(-pid, signal.number) != 0, errno == ESRCH {
+        if kill(-pid, number) != 0, errno == ESRCH {
             // The worker left its process group: signal it alone.
-            _ = kill(pid, signal.number)
+            _ = kill(pid, number)
         }
         noteSignal(signal, to: pid, task: task)
     }

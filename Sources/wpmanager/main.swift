@@ -20,7 +20,8 @@ struct WPManager: AsyncParsableCommand {
         discussion: """
             The config is the Go workerpoolmanager's JSON format (see README.md). Tasks listed \
             under "autotasks" start once the HTTP API is listening. SIGINT, SIGTERM and SIGQUIT \
-            stop every worker (SIGTERM, grace period, SIGKILL) within force_timeout and exit 0; \
+            stop every worker (its task's stop_signal, SIGTERM by default, then SIGKILL after the grace \
+            period) within force_timeout and exit 0; \
             a second such signal kills every worker at once. SIGHUP (like POST /reload) re-reads the \
             config and applies what changed, task by task (an invalid config changes nothing). SIGUSR1 logs every \
             task and worker with its state; SIGUSR2 reopens the worker log files (log_dir).
@@ -28,7 +29,10 @@ struct WPManager: AsyncParsableCommand {
             (backoff_initial, doubled each time, at most backoff_max, with jitter). Cardinality and \
             started/stopped tasks set through the API survive a restart (state_file). Workers left \
             running by a killed manager of the same config are stopped at start; workers get \
-            SIGTERM when the manager dies.
+            their stop signal when the manager dies (pdeathsig). Workers are started with posix_spawn; \
+            a task with user, group, umask, nice, oom_score_adj, rlimits or pdeathsig goes through \
+            the exec helper wpexec, which must be beside the wpmanager binary.
+            --check-config validates the config and prints each task's effective settings.
             Logs go to standard error: by default notice and above (start, stop, operator actions, \
             stalls, crashes, held-back spawns, errors); --verbose adds every worker's spawn, first \
             keep-alive, SIGTERM and expected exit; --debug adds debug messages.
@@ -80,6 +84,13 @@ struct WPManager: AsyncParsableCommand {
             discussion: "The state file (config key state_file, by default NAME.state.json beside NAME.json) is rewritten at the next change."))
     var cleanState = false
 
+    @Flag(
+        name: [.customLong("check-config"), .customLong("check-config", withSingleDash: true)],
+        help: ArgumentHelp(
+            "Validate the config, print each task's effective settings and exit (0, or 2 for a config that cannot be used); nothing is started.",
+            discussion: "Environment values are not printed, only their names."))
+    var checkConfig = false
+
     func run() async throws {
         LogSetup.bootstrap(level: LogSetup.level(debug: debug, verbose: verbose), json: json)
         let logger = Logger(label: "wpmanager")
@@ -98,7 +109,13 @@ struct WPManager: AsyncParsableCommand {
             LogOutput.standardError.write("wpmanager: \(error)\n")
             throw ExitCode(2)
         }
+        if checkConfig { throw ExitCode(ConfigCheck.run(config, helper: ExecHelper.besideExecutable())) }
         for warning in config.warnings { logger.warning("\(warning)") }
+        let needHelper = config.tasks.filter(\.launch.needsHelper).map(\.name)
+        if !needHelper.isEmpty, access(ExecHelper.besideExecutable(), X_OK) != 0 {
+            logger.error(
+                "exec helper \(ExecHelper.besideExecutable()) cannot be run: every spawn of \(needHelper.joined(separator: ", ")) will fail")
+        }
         raiseOpenFileLimit()
 
         let (listenAddress, port) = (config.listen, config.port)

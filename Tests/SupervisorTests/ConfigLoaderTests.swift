@@ -121,7 +121,7 @@ final class TaskDirectory {
             {"path": "\(dir.path)", "filesuffix": "Task.sh", "listen": "0.0.0.0", "max_cardinality": 50,
              "autotasks": {"Work": {"cardinality": 50, "cmd": "/bin/sleep", "args": ["100", "x y"],
                                     "capture_output": false, "stall_timeout": 3000, "grace_period": 250,
-                                    "autostart": true}}}
+                                    "autostart": true, "restart": "always"}}}
             """)
         let task = try #require(config.tasks.first)
         #expect(task.command == "/bin/sleep")
@@ -130,7 +130,8 @@ final class TaskDirectory {
         #expect(task.stallTimeoutMS == 3000)
         #expect(task.gracePeriodMS == 250)
         #expect(config.listen == "0.0.0.0")
-        #expect(config.warnings == ["config test.json: unknown key \"autotasks.Work.autostart\" ignored"])
+        #expect(task.autostart)
+        #expect(config.warnings == ["config test.json: unknown key \"autotasks.Work.restart\" ignored"])
     }
 
     @Test func restartPolicyGlobalAndPerTask() throws {

@@ -6,19 +6,19 @@
 #include <signal.h>
 #include <stdint.h>
 
-/// Spawns `path` (no PATH search, no shell) in a new process group (pgid =
-/// its pid), with an empty signal mask, every signal reset to its default
-/// disposition (glibc's internal 32 and 33 included), stdin from `in_fd`,
-/// stdout/stderr onto `out_fd` and `err_fd`, every other descriptor closed,
-/// and SIGTERM as its parent-death signal (PR_SET_PDEATHSIG): the worker gets
-/// SIGTERM when the manager dies, however it dies. That signal is tied to the
-/// calling *thread*, which must therefore outlive the workers (call this from
-/// one long-lived thread: the manager's spawner). A vfork-style clone, not
-/// posix_spawn (which cannot set it): the caller waits until the child has
-/// called execve. Returns 0 or an errno value (exec failures such as ENOENT,
-/// EACCES or ENOEXEC are reported here; the failed child is reaped).
+/// Spawns `path` with glibc's posix_spawn (no PATH search, no shell) in a
+/// new process group (pgid = its pid), with an empty signal mask, every
+/// signal reset to its default disposition (glibc's internal 32 and 33
+/// included), stdin from `in_fd`, stdout/stderr onto `out_fd` and `err_fd`,
+/// `cwd` as its directory when not NULL, and every other descriptor closed.
+/// With `through_helper`, `path` is the exec helper (wpexec): it gets a
+/// report pipe on descriptor 3, and the call waits until the helper has
+/// exec'd the worker or reported a failure. Returns 0 or an errno value;
+/// `failed_step` is 0 when posix_spawn itself failed (exec failures such as
+/// ENOENT, EACCES or ENOEXEC are reported here), else the helper's step
+/// (`wpexec_step`); a failed helper is reaped.
 int wpm_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-              int in_fd, int out_fd, int err_fd);
+              int in_fd, int out_fd, int err_fd, const char *cwd, int through_helper, int *failed_step);
 
 /// Installs one handler for every signal in `signals` that writes the signal
 /// number as one byte to `write_fd` (a non-blocking pipe), and unblocks them

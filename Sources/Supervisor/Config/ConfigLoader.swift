@@ -8,12 +8,14 @@ public enum ConfigLoader {
         "port", "listen", "keepalives", "force_timeout", "max_cardinality", "path", "filesuffix", "autotasks",
     ]).union(Reader.workerLogKeys).union(Reader.stateKeys).union(Reader.restartKeys).union(Reader.securityKeys)
         .union(Reader.healthKeys)
+        .union(Reader.launchKeys).union(["autostart"])
     static let keepAliveKeys: Set<String> = [
         "host", "inbound_port", "internal_port", "stall_timeout", "grace_period", "startup_timeout",
     ]
     static let autotaskKeys: Set<String> = Set([
-        "cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period",
+        "cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period", "autostart",
     ]).union(Reader.restartKeys).union(Reader.readinessKeys).union(Reader.rolloutKeys).union(Reader.healthKeys)
+        .union(Reader.launchKeys)
 
     /// Loads and validates `file`.
     public static func load(file: String) throws(ConfigError) -> ManagerConfig {
@@ -156,10 +158,15 @@ struct Reader {
         config.fileSuffix = try string(top["filesuffix"], "filesuffix") ?? ""
 
         config.restart = try restartPolicy(top, prefix: "", base: config.restart)
+        let launch = try launchSettings(top, prefix: "", base: LaunchSettings())
+        let autostart = try boolean(top["autostart"], "autostart") ?? true
         var tasks = try discover(path: path, suffix: config.fileSuffix, defaults: config.keepalives)
-        for index in tasks.indices { tasks[index].restart = config.restart }
         config.health = try healthPolicy(top, prefix: "", base: config.health, maxCardinality: config.maxCardinality)
-        for index in tasks.indices { tasks[index].health = config.health }
+        for index in tasks.indices {
+            tasks[index].restart = config.restart
+            tasks[index].health = config.health
+            tasks[index].launch = launch
+        }
         if let autotasks = try object(top["autotasks"], "autotasks") {
             for name in autotasks.keys.sorted() {
                 let key = "autotasks.\(name)"
@@ -167,7 +174,9 @@ struct Reader {
                     throw fail(key, "names no task: no file \"\(name)\(config.fileSuffix)\" in \(path)")
                 }
                 guard let entry = try object(autotasks[name], key) else { continue }
-                try apply(entry, to: &tasks[index], key: key, path: path, maxCardinality: config.maxCardinality)
+                try apply(
+                    entry, to: &tasks[index], key: key, path: path, maxCardinality: config.maxCardinality,
+                    autostart: autostart)
             }
         }
         config.tasks = tasks
@@ -180,10 +189,11 @@ struct Reader {
     }
 
     mutating func apply(
-        _ entry: [String: JSONValue], to task: inout TaskSpec, key: String, path: String, maxCardinality: Int
+        _ entry: [String: JSONValue], to task: inout TaskSpec, key: String, path: String, maxCardinality: Int,
+        autostart: Bool = true
     ) throws(ConfigError) {
         warnUnknown(entry, known: ConfigLoader.autotaskKeys, prefix: "\(key).")
-        task.autostart = true
+        task.autostart = try boolean(entry["autostart"], "\(key).autostart") ?? autostart
         task.cardinality =
             try integer(
                 entry["cardinality"], "\(key).cardinality", in: 1...maxCardinality,
@@ -219,6 +229,7 @@ struct Reader {
         try readiness(entry, to: &task, prefix: "\(key).")
         try rolloutPace(entry, to: &task, prefix: "\(key).", maxCardinality: maxCardinality)
         task.health = try healthPolicy(entry, prefix: "\(key).", base: task.health, maxCardinality: maxCardinality)
+        task.launch = try launchSettings(entry, prefix: "\(key).", base: task.launch)
     }
 
     /// Every regular file (or link to one) directly in `path` whose name ends

@@ -98,6 +98,8 @@ public struct TaskSpec: Sendable, Equatable {
     public var effectiveStartupTimeoutMS: Int { startupTimeoutMS ?? stallTimeoutMS }
     /// How /readyz judges this task (`min_ready`, `ready_grace`).
     public var health = HealthPolicy()
+    /// Environment, directory, user, limits and stop signal of its workers.
+    public var launch = LaunchSettings()
 
     public init(
         name: String, command: String, args: [String] = [], cardinality: Int = 1,

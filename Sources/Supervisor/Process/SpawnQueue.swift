@@ -127,7 +127,7 @@ public final class SpawnQueue: @unchecked Sendable {
             } catch {
                 spawnLock.unlock()
                 let abandoned = cancel(task: spec.name, upTo: .max)
-                outcome = .failed(message: "cannot start \(spec.command): \(error.description)", abandoned: abandoned)
+                outcome = .failed(message: "cannot start \(spec.command): \(error)", abandoned: abandoned)
             }
             continuation.yield(Result(task: spec.name, outcome: outcome))
         }
