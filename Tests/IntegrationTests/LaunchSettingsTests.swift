@@ -105,9 +105,11 @@ extension IntegrationSuite {
             script += "trap 'echo \(name) > \"$0.sig.$$\"; kill $child; exit 0' \(name)\n"
         }
         script += "sleep 1000 &\nchild=$!\nwait $child\nwait $child\n"
+        // Ready (one keep-alive), then silent: stalled.
+        let stall = script.replacingOccurrences(of: "sleep 1000 &\n", with: "\(Scripts.keepAlive())\nsleep 1000 &\n")
         let config = ws.standardConfig(
-            tasks: ["Sig": script, "Stall": script],
-            autotasks: #"{"Sig": {"cardinality": 2, "stop_signal": "INT"}, "Stall": {"stop_signal": "SIGUSR1", "stall_timeout": 1500}}"#,
+            tasks: ["Sig": script, "Stall": stall],
+            autotasks: #"{"Sig": {"cardinality": 2, "stop_signal": "INT"}, "Stall": {"stop_signal": "SIGUSR1", "stall_timeout": 1500, "startup_timeout": 30000}}"#,
             extra: #""stop_signal": "QUIT""#)
         let signalOf = { (task: String, pid: pid_t) in
             try? String(contentsOfFile: ws.tasks + "/\(task)Task.sh.sig.\(pid)", encoding: .utf8)
@@ -124,7 +126,7 @@ extension IntegrationSuite {
             _ = try await m.request(.delete, "/tasks/Sig")
             #expect(await eventually { signalOf("Sig", pids[0]) != nil })
             #expect(signalOf("Sig", pids[0]) == "INT\n")
-            // A stall (no keep-alive within 1.5 s).
+            // A stall (no keep-alive for 1.5 s after the first).
             let stalled = try await m.waitForWorkers("Stall", count: 1)[0]
             #expect(await eventually { signalOf("Stall", stalled) != nil })
             #expect(signalOf("Stall", stalled) == "USR1\n")
