@@ -28,8 +28,8 @@ struct WPManager: AsyncParsableCommand {
             Workers that end within min_uptime (or fail to start) are restarted after a backoff \
             (backoff_initial, doubled each time, at most backoff_max, with jitter). Cardinality and \
             started/stopped tasks set through the API survive a restart (state_file). Workers left \
-            running by a killed manager of the same config are stopped at start; workers get \
-            their stop signal when the manager dies (pdeathsig). Workers are started with posix_spawn; \
+            running by a killed manager of the same config are stopped at start; workers of a task \
+            with pdeathsig get their stop signal when the manager dies. Workers are started with posix_spawn; \
             a task with user, group, umask, nice, oom_score_adj, rlimits or pdeathsig goes through \
             the exec helper wpexec, which must be beside the wpmanager binary.
             --check-config validates the config and prints each task's effective settings.

@@ -80,6 +80,10 @@ extension IntegrationSuite {
             #expect(plainEnv["HOME"] == nil, "null removes an inherited variable")
             #expect(plainEnv["EXTRA"] == "x" && plainEnv["WPM13_INHERITED"] == "yes")
             #expect(Self.status(plain, "Uid")?.hasPrefix("0\t") == true)
+            // Nothing it sets needs the exec helper: no parent-death signal by default.
+            let plainSettings = try #require(try await m.json(.get, "/tasks/Plain").json["settings"] as? [String: Any])
+            #expect(plainSettings["exec_helper"] as? Bool == false && plainSettings["pdeathsig"] as? Bool == false)
+            #expect(Self.status(plain, "SigIgn") == "0000000000000000")
 
             // The effective settings, environment values hidden.
             let reply = try await m.json(.get, "/tasks/Probe")
@@ -298,11 +302,11 @@ extension IntegrationSuite {
                 m.stderr.text
                     == "wpmanager: config \(config): \"autotasks.Work.\(key)\": can only be set when wpmanager runs as root (it runs as uid 65534)\n")
         }
-        // A config without them runs as that user: workers start (through
-        // the exec helper, for the parent-death signal).
+        // A config without them runs as that user: workers start, through
+        // the exec helper too (for the parent-death signal).
         chmod(ws.path, 0o777)
         let plain = ws.config(
-            #"{"port": 0, \#(Scripts.anyPorts), "path": "\#(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {"cardinality": 2}}}"#)
+            #"{"port": 0, \#(Scripts.anyPorts), "path": "\#(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {"cardinality": 2, "pdeathsig": true}}}"#)
         chmod(plain, 0o644)
         let m = try Manager(ws, config: plain, wrapper: nobody)
         do {

@@ -95,7 +95,7 @@ extension IntegrationSuite {
             try? await first.finish()
             throw error
         }
-        // Killed: its workers get SIGTERM, ignore it and run on, unsupervised.
+        // Killed: its workers (no pdeathsig) run on, unsupervised.
         kill(first.pid, SIGKILL)
         _ = try await first.waitForExit()
         #expect(old.allSatisfy(ProcessTable.isAlive))
