@@ -14,7 +14,7 @@
  * the manager reads; close-on-exec, so a successful execve closes it) as
  * two ints, the failed step and errno, then the helper exits 127. Only
  * system calls and async-signal-safe functions: nothing is allocated.
- * The step numbers are mirrored in wpm's Swift sources (ExecHelper.Step).
+ * The step numbers are mirrored in wpm's Swift sources (ExecHelper.describe).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -232,9 +232,9 @@ extension IntegrationSuite {
         let config = ws.standardConfig(
             tasks: ["Work": "#!/bin/sh\ntouch \(marker)\nexec sleep 1000\n"],
             autotasks: #"{"Work": {"env": {"TOKEN": "hidden-value"}, "umask": "0077", "stop_signal": "USR2", "rlimits": {"nofile": 512}}}"#)
-        let m = try Manager(ws, config: config, arguments: ["--check-config", "-conf=\(config)"])
-        #expect(try await m.waitForExit() == 0)
-        let out = m.stdout.text
+        let result = try await runCommand(managerBinary, ["--check-config", "-conf=\(config)"])
+        #expect(result.status == 0)
+        let out = result.stdout
         #expect(out.hasPrefix("config \(config): valid, 1 task(s)\n"))
         #expect(out.contains("\ntask Work\n"))
         #expect(out.contains("  env: [TOKEN] (values hidden)\n"))
@@ -272,7 +272,9 @@ extension IntegrationSuite {
             let config = ws.config(
                 #"{"port": 0, \#(Scripts.anyPorts), "path": "\#(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {\#(entry)}, "Other": {}}}"#)
             for arguments in [["-conf=\(config)"], ["--check-config", "-conf=\(config)"]] {
-                let (status, stderr) = try await runManager(arguments, workspace: ws)
+                // (runCommand waits for the end of the output, not only of the process.)
+                let result = try await runCommand(managerBinary, arguments, environment: environmentWithoutWPM(["WPMTEST_TAG": ws.tag]))
+                let (status, stderr) = (result.status, result.stderr)
                 #expect(status == 2, "\(entry)")
                 let lines = stderr.split(separator: "\n")
                 #expect(lines.count == 1, "\(entry): \(stderr)")
@@ -296,10 +298,10 @@ extension IntegrationSuite {
             let config = ws.config(
                 #"{"port": 0, \#(Scripts.anyPorts), "path": "\#(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {"\#(key)": "\#(value)"}}}"#)
             chmod(config, 0o644)
-            let m = try Manager(ws, config: config, arguments: ["-conf=\(config)"], wrapper: nobody)
-            #expect(try await m.waitForExit() == 2)
+            let result = try await runCommand(nobody[0], Array(nobody.dropFirst()) + [managerBinary, "-conf=\(config)"])
+            #expect(result.status == 2)
             #expect(
-                m.stderr.text
+                result.stderr
                     == "wpmanager: config \(config): \"autotasks.Work.\(key)\": can only be set when wpmanager runs as root (it runs as uid 65534)\n")
         }
         // A config without them runs as that user: workers start, through
