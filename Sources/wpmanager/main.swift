@@ -32,7 +32,8 @@ struct WPManager: AsyncParsableCommand {
             with pdeathsig get their stop signal when the manager dies. Workers are started with posix_spawn; \
             a task with user, group, umask, nice, oom_score_adj, rlimits or pdeathsig goes through \
             the exec helper wpexec, which must be beside the wpmanager binary.
-            --check-config validates the config and prints each task's effective settings.
+            --check-config validates the config and prints each task's effective settings; with --diff \
+            it also prints what a reload of the manager running with that config would do.
             Logs go to standard error: by default notice and above (start, stop, operator actions, \
             stalls, crashes, held-back spawns, errors); --verbose adds every worker's spawn, first \
             keep-alive, SIGTERM and expected exit; --debug adds debug messages.
@@ -91,6 +92,17 @@ struct WPManager: AsyncParsableCommand {
             discussion: "Environment values are not printed, only their names."))
     var checkConfig = false
 
+    @Flag(
+        name: [.customLong("diff"), .customLong("diff", withSingleDash: true)],
+        help: ArgumentHelp(
+            "With --check-config: also ask the manager running with this config (its listen, port and token) what a reload would do, and print it (exit 1 when no manager answers).",
+            discussion: "The manager re-reads its own config file for that (POST /reload?dry_run=1); nothing changes."))
+    var diff = false
+
+    func validate() throws {
+        if diff && !checkConfig { throw ValidationError("--diff is only valid with --check-config") }
+    }
+
     func run() async throws {
         LogSetup.bootstrap(level: LogSetup.level(debug: debug, verbose: verbose), json: json)
         let logger = Logger(label: "wpmanager")
@@ -109,7 +121,11 @@ struct WPManager: AsyncParsableCommand {
             LogOutput.standardError.write("wpmanager: \(error)\n")
             throw ExitCode(2)
         }
-        if checkConfig { throw ExitCode(ConfigCheck.run(config, helper: ExecHelper.besideExecutable())) }
+        if checkConfig {
+            let status = ConfigCheck.run(config, helper: ExecHelper.besideExecutable())
+            guard diff, status == 0 else { throw ExitCode(status) }
+            throw ExitCode(await ReloadPreviewClient.run(config))
+        }
         for warning in config.warnings { logger.warning("\(warning)") }
         let needHelper = config.tasks.filter(\.launch.needsHelper).map(\.name)
         if !needHelper.isEmpty, access(ExecHelper.besideExecutable(), X_OK) != 0 {

@@ -4,23 +4,6 @@ import Testing
 /// Descendants of a worker that left its process group end with it (README, "Faults").
 extension IntegrationSuite {
     @Suite struct EscapedChildrenTests {
-        /// A port nobody listens on right now.
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let ok = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-                }
-            }
-            guard ok else { throw HarnessError("no free port") }
-            return Int(UInt16(bigEndian: address.sin_port))
-        }
-
         /// Whether something accepts connections on `port`.
         static func listening(_ port: Int) -> Bool {
             (try? RawConnection(port: port)) != nil
@@ -36,7 +19,7 @@ extension IntegrationSuite {
         }
 
         func run(script: (Int) -> String, grace: Int) async throws {
-            let port = try Self.freePort()
+            let port = try unusedPort()
             let ws = try Workspace()
             let cfg = ws.standardConfig(tasks: ["Daemon": script(port)], autotasks: #"{"Daemon": {}}"#, grace: grace)
             try await withManager(ws, config: cfg) { m in
