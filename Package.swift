@@ -99,7 +99,10 @@ let package = Package(
         .executableTarget(
             name: "wpexec",
             cSettings: [.unsafeFlags(["-O2"])],
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xclang-linker", "-static"])]
+            // -static makes clang ignore the -pie SwiftPM passes: not worth a warning.
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib", "-Xclang-linker", "-static", "-Xclang-linker", "-Wno-unused-command-line-argument"])
+            ]
         ),
         .executableTarget(
             name: "wpconsole",
