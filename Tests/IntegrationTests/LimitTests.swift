@@ -4,13 +4,29 @@ import Testing
 /// Exhausted limits: no more processes, no more descriptors (README, "Faults").
 extension IntegrationSuite {
     @Suite struct LimitTests {
-        /// A cgroup (v1 `pids` controller) that caps how many tasks the
+        /// A cgroup with the `pids` controller that caps how many tasks the
         /// processes in it may have; removed at the end.
         final class PidsCgroup {
-            let path = "/sys/fs/cgroup/pids/wpmtest-\(UUID().uuidString.prefix(8))"
+            let path: String
 
-            init() throws {
+            init(in hierarchy: String) throws {
+                path = hierarchy + "/wpmtest-\(UUID().uuidString.prefix(8))"
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            }
+
+            /// Where such a cgroup can be made: the v1 `pids` hierarchy, or
+            /// a v2 one whose root offers the controller (then enabled for
+            /// its children); nil when neither is mounted.
+            static func hierarchy() -> String? {
+                if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs") { return "/sys/fs/cgroup/pids" }
+                for root in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] {
+                    guard let offered = try? String(contentsOfFile: root + "/cgroup.controllers", encoding: .utf8),
+                        offered.split(whereSeparator: \.isWhitespace).contains("pids")
+                    else { continue }
+                    try? "+pids".write(toFile: root + "/cgroup.subtree_control", atomically: false, encoding: .utf8)
+                    return root
+                }
+                return nil
             }
 
             func set(_ file: String, _ value: String) throws {
@@ -29,11 +45,11 @@ extension IntegrationSuite {
         /// With no process left to start (a pids cgroup full), spawns fail
         /// with EAGAIN: the task backs off, and recovers once there is room.
         @Test func spawnsFailingWithEAGAINBackOffAndRecover() async throws {
-            guard FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids") else {
-                Issue.record("no pids cgroup controller at /sys/fs/cgroup/pids")
+            guard let hierarchy = PidsCgroup.hierarchy() else {
+                Issue.record("no pids cgroup controller (neither /sys/fs/cgroup/pids nor a cgroup v2 root that offers it)")
                 return
             }
-            let cgroup = try PidsCgroup()
+            let cgroup = try PidsCgroup(in: hierarchy)
             let ws = try Workspace()
             let cfg = ws.standardConfig(
                 tasks: ["Many": Scripts.sleeper], autotasks: "{}",
