@@ -174,6 +174,10 @@ struct WPManager: AsyncParsableCommand {
             router: router, server: protection.server,
             configuration: .init(address: .hostname(config.listen, port: config.port), serverName: nil),
             onServerRunning: { channel in
+                // No busy loop when every descriptor is in use (README, "Faults").
+                do { try await AcceptPause.install(on: channel) } catch {
+                    logger.warning("HTTP API: no pause on accept errors: \(error)")
+                }
                 let address = channel.localAddress
                 let host = address?.ipAddress ?? listenAddress
                 let shown = host.contains(":") ? "[\(host)]" : host
