@@ -45,6 +45,11 @@ extension IntegrationSuite {
                 let aliveJSON = try await probe(m, "/healthz", json: true)
                 #expect(aliveJSON.json["alive"] as? Bool == true)
                 #expect(aliveJSON.json["answered_ms"] is Int)
+                // Every probe of a live manager says so (one in five once said
+                // "did not answer within 5000 ms" after 10 ms: a race in Liveness).
+                var dead = 0
+                for _ in 0..<100 where try await probe(m, "/healthz").status != 200 { dead += 1 }
+                #expect(dead == 0, "\(dead) of 100 liveness probes failed")
 
                 // Readiness: no worker has sent a keep-alive yet.
                 let pids = try await m.waitForWorkers("Work", count: 2)

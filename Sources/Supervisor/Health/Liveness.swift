@@ -22,13 +22,14 @@ public enum Liveness {
                 if first { continuation.resume(returning: value) }
             }
             let timer = Task {
-                try? await Task.sleep(for: limit)
+                // Cancelled: the operation finished first (and said so).
+                do { try await Task.sleep(for: limit) } catch { return }
                 resume(false)
             }
             Task {
                 await operation()
-                timer.cancel()
                 resume(true)
+                timer.cancel()
             }
         }
         return finished ? start.duration(to: .now) : nil
