@@ -5,38 +5,18 @@ extension Console {
     /// manager, `[TASK PID] line` (`HOST: ` in front with several managers);
     /// without `-f` sorted by time, with `-f` as they arrive until Ctrl-C.
     func tail(tasks: [String], lines: Int, follow: Bool) async -> Result {
-        let (client, output, fleet, hosts) = (self.client, self.output, isFleet, self.hosts)
         let streams = hosts.flatMap { host in tasks.map { (host, $0) } }
         guard follow else {
             return await tailOnce(streams, lines: lines)
         }
-        let allInterrupted = await withTaskGroup(of: Bool.self) { group in
-            for (host, task) in streams {
-                group.addTask {
-                    let prefix = fleet ? "\(host): " : ""
-                    let path = Command.logsPath(task: task, lines: lines, follow: true)
-                    let outcome = await client.follow(
-                        path, from: host, opened: { output.write([.err(prefix + "following \(task) (Ctrl-C to stop)")]) }
-                    ) { data in
-                        output.write([TailLine.format(data, prefix: prefix, task: task)])
-                    }
-                    switch outcome {
-                    case .interrupted:
-                        return true
-                    case .ended:
-                        output.write([.err(prefix + "error: the manager ended the output stream of \(task)")])
-                    case .refused(let reply):
-                        output.write(ReplyFormatter.lines(reply, from: host, prefixed: fleet))
-                    case .unreachable(let reason):
-                        output.write([.err(prefix + ReplyFormatter.unreachable(host, reason, prefixed: fleet))])
-                    }
-                    return false
-                }
-            }
-            return await group.allSatisfy { $0 }
-        }
-        if allInterrupted { output.write([.err("stopped following")]) }
-        return allInterrupted ? .ok : .failed
+        return await followAll(
+            streams.map { host, task in
+                FollowedStream(
+                    host: host, path: Command.logsPath(task: task, lines: lines, follow: true),
+                    opened: "following \(task) (Ctrl-C to stop)",
+                    ended: "error: the manager ended the output stream of \(task)",
+                    line: { data, prefix in TailLine.format(data, prefix: prefix, task: task) })
+            }, stopped: "stopped following")
     }
 
     private func tailOnce(_ streams: [(HostAddress, String)], lines: Int) async -> Result {

@@ -142,35 +142,14 @@ actor Console {
     /// that refuses, cannot be reached or ends its stream is said so at once.
     private func watch(_ task: String?) async -> Result {
         let path = Command.eventsPath(task: task)
-        let (client, output, fleet, hosts) = (self.client, self.output, isFleet, self.hosts)
         let what = task.map { "events of \($0)" } ?? "events of every task"
-        let allInterrupted = await withTaskGroup(of: Bool.self) { group in
-            for host in hosts {
-                group.addTask {
-                    let prefix = fleet ? "\(host): " : ""
-                    // Said once the manager is subscribed: what follows is not missed.
-                    let outcome = await client.follow(
-                        path, from: host, opened: { output.write([.err(prefix + "watching \(what) (Ctrl-C to stop)")]) }
-                    ) { data in
-                        output.write([.out(prefix + EventLine.format(data))])
-                    }
-                    switch outcome {
-                    case .interrupted:
-                        return true
-                    case .ended:
-                        output.write([.err(prefix + "error: the manager ended the event stream")])
-                    case .refused(let reply):
-                        output.write(ReplyFormatter.lines(reply, from: host, prefixed: fleet))
-                    case .unreachable(let reason):
-                        output.write([.err(prefix + ReplyFormatter.unreachable(host, reason, prefixed: fleet))])
-                    }
-                    return false
-                }
-            }
-            return await group.allSatisfy { $0 }
-        }
-        if allInterrupted { output.write([.err("stopped watching")]) }
-        return allInterrupted ? .ok : .failed
+        return await followAll(
+            hosts.map { host in
+                FollowedStream(
+                    host: host, path: path, opened: "watching \(what) (Ctrl-C to stop)",
+                    ended: "error: the manager ended the event stream",
+                    line: { data, prefix in .out(prefix + EventLine.format(data)) })
+            }, stopped: "stopped watching")
     }
 
     // MARK: requests
