@@ -27,7 +27,7 @@ extension Supervisor {
         new.token = old.token
         new.httpTimeoutMS = old.httpTimeoutMS
         new.stateFile = old.stateFile
-        new.workerLogs = old.workerLogs
+        if !diff.appliedInPlace.isEmpty { spawner.output.reconfigureFiles(new.workerLogs) }
 
         let now = Moment.now()
         var results: [ReloadReport.TaskResult] = []
@@ -40,7 +40,8 @@ extension Supervisor {
             results.append(apply(change, to: name, now: now))
         }
         for warning in new.warnings { logger.warning("\(warning)") }
-        let report = ReloadReport(tasks: results, needsRestart: diff.needsRestart, warnings: new.warnings)
+        let report = ReloadReport(
+            tasks: results, needsRestart: diff.needsRestart, appliedInPlace: diff.appliedInPlace, warnings: new.warnings)
         logger.notice("config reloaded", metadata: ["changes": "\(report.lines.joined(separator: "; "))"])
         saveState()
         return report

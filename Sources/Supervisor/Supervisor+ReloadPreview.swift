@@ -9,7 +9,8 @@ extension Supervisor {
         let new = try configSource()
         let diff = ConfigDiff(from: config, to: new)
         let results = diff.tasks.keys.sorted().map { name in preview(diff.tasks[name]!, of: name) }
-        return ReloadReport(tasks: results, needsRestart: diff.needsRestart, warnings: new.warnings)
+        return ReloadReport(
+            tasks: results, needsRestart: diff.needsRestart, appliedInPlace: diff.appliedInPlace, warnings: new.warnings)
     }
 
     private func preview(_ change: ConfigDiff.Change, of name: String) -> ReloadReport.TaskResult {

@@ -98,6 +98,75 @@ extension IntegrationSuite {
             }
         }
 
+        /// A reload sets, moves, resizes and removes `log_dir` with the same
+        /// workers; an unusable `log_dir` changes nothing.
+        @Test func reloadAppliesTheLogKeysInPlace() async throws {
+            let ws = try Workspace()
+            let ticker = "#!/bin/sh\ni=0\nwhile :; do echo \"tick $i\"; i=$((i+1)); sleep 0.05; done\n"
+            let first = ws.path + "/first", second = ws.path + "/second"
+            for dir in [first, second] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            let file = ws.standardConfig(tasks: ["Tick": ticker], autotasks: #"{"Tick": {}}"#)
+            func rewrite(_ extra: String) throws {
+                let text = try String(contentsOfFile: ws.standardConfig(tasks: [:], autotasks: #"{"Tick": {}}"#, extra: extra), encoding: .utf8)
+                try text.write(toFile: file, atomically: true, encoding: .utf8)
+            }
+            func lines(_ path: String) -> Int { read(path).split(separator: "\n").count }
+            try await withManager(ws, config: file) { m in
+                /// The number of the last tick the manager has read.
+                func tick() async -> Int {
+                    let last = (try? await m.get("/tasks/Tick/logs?lines=1").body) ?? ""
+                    return Int(last.components(separatedBy: "tick ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+                }
+                func ticks(after count: Int) async -> Bool {
+                    let mark = await tick()
+                    return await eventually { await tick() > mark + count }
+                }
+                let pids = try await m.waitForWorkers("Tick", count: 1)
+                #expect(!FileManager.default.fileExists(atPath: first + "/Tick.log"))
+
+                try rewrite(#""log_dir": "\#(first)""#)
+                let set = try await m.json(.post, "/reload")
+                #expect(set.status == 200, "\(set.body)")
+                #expect(set.json["applied_in_place"] as? [String] == ["log_dir", "log_max_size", "log_backups"])
+                #expect(set.json["needs_restart"] as? [String] == [])
+                #expect(await eventually { lines(first + "/Tick.log") >= 3 })
+                #expect(read(first + "/Tick.log").contains(" [\(pids[0])] tick "))
+
+                // Elsewhere, rotated at 1 KiB with one backup: the first file stops growing.
+                try rewrite(#""log_dir": "\#(second)", "log_max_size": 1024, "log_backups": 1"#)
+                let moved = try await m.request(.post, "/reload")
+                #expect(moved.status == 200)
+                #expect(moved.body.contains("applied in place: log_dir, log_max_size, log_backups\n"), "\(moved.body)")
+                #expect(await eventually { FileManager.default.fileExists(atPath: second + "/Tick.log.1") })
+                let stopped = read(first + "/Tick.log")
+                #expect(await eventually { lines(second + "/Tick.log") >= 5 })
+                #expect(await ticks(after: 10))
+                #expect(read(first + "/Tick.log") == stopped)
+                #expect(read(second + "/Tick.log.1").utf8.count <= 1024)
+                #expect(!FileManager.default.fileExists(atPath: second + "/Tick.log.2"))
+
+                // An unusable log_dir is refused as a whole: the files go on.
+                try rewrite(#""log_dir": "\#(ws.path)/missing""#)
+                let refused = try await m.request(.post, "/reload")
+                #expect(refused.status == 400)
+                #expect(refused.body.contains("log_dir"), "\(refused.body)")
+                #expect(try await m.get("/tasks/Tick").status == 200)
+
+                // Without log_dir again: no file is written, SIGUSR2 says so.
+                try rewrite("")
+                let removed = try await m.json(.post, "/reload")
+                #expect(removed.json["applied_in_place"] as? [String] == ["log_dir", "log_max_size", "log_backups"])
+                kill(m.pid, SIGUSR2)
+                #expect(await eventually { m.stderr.text.contains("SIGUSR2 received and ignored: no worker log files (log_dir)") })
+                // Lines read before the reload may still be on their way to the files.
+                #expect(await ticks(after: 10))
+                let last = read(second + "/Tick.log") + read(second + "/Tick.log.1")
+                #expect(await ticks(after: 20))
+                #expect(read(second + "/Tick.log") + read(second + "/Tick.log.1") == last)
+                #expect(try await m.workerPids("Tick") == pids)
+            }
+        }
+
         @Test func sigusr2WithoutLogDirIsLoggedAndIgnored() async throws {
             let ws = try Workspace()
             let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {}}"#)

@@ -49,6 +49,40 @@ import Testing
         #expect(ConfigDiff(from: config, to: config).isEmpty)
     }
 
+    @Test func workerLogKeysApplyInPlaceOneByOne() {
+        var old = ManagerConfig(tasks: [spec("A")])
+        var new = old
+        new.workerLogs = WorkerLogConfig(directory: "/tmp/a")
+        var diff = ConfigDiff(from: old, to: new)
+        // Setting log_dir sets all three (from nothing to the defaults).
+        #expect(diff.appliedInPlace == ["log_dir", "log_max_size", "log_backups"])
+        #expect(diff.needsRestart == [])
+        #expect(diff.tasks["A"] == .unchanged)
+        #expect(!diff.isEmpty)
+
+        old = new
+        new.workerLogs?.maxSize = 2048
+        diff = ConfigDiff(from: old, to: new)
+        #expect(diff.appliedInPlace == ["log_max_size"])
+        new.workerLogs?.backups = 0
+        new.workerLogs?.directory = "/tmp/b"
+        #expect(ConfigDiff(from: old, to: new).appliedInPlace == ["log_dir", "log_max_size", "log_backups"])
+        #expect(ConfigDiff(from: new, to: new).isEmpty)
+
+        new.workerLogs = nil
+        #expect(ConfigDiff(from: old, to: new).appliedInPlace == ["log_dir", "log_max_size", "log_backups"])
+    }
+
+    @Test func reportLinesWithKeysAppliedInPlace() {
+        let report = ReloadReport(
+            tasks: [.init(task: "A", result: "unchanged", changed: [], actions: [])], needsRestart: ["port"],
+            appliedInPlace: ["log_dir"], warnings: [])
+        #expect(
+            report.lines == [
+                "A: unchanged", "applied in place: log_dir", "needs a restart of wpmanager (running values kept): port",
+            ])
+    }
+
     @Test func reportLines() {
         let report = ReloadReport(
             tasks: [

@@ -18,6 +18,9 @@ public struct ConfigDiff: Sendable, Equatable {
     /// Top-level keys whose new value needs a new manager process; their
     /// running values are kept.
     public var needsRestart: [String]
+    /// Top-level keys whose new value applies to the running manager at
+    /// once (the worker log files), with no worker restarted.
+    public var appliedInPlace: [String]
 
     /// The keys applied to running workers without restarting them: the
     /// rest of a task's settings is what a worker is started with.
@@ -56,6 +59,7 @@ public struct ConfigDiff: Sendable, Equatable {
         for name in oldSpecs.keys where tasks[name] == nil { tasks[name] = .removed }
         self.tasks = tasks
         needsRestart = Self.needsRestart(old, new)
+        appliedInPlace = Self.appliedInPlace(old, new)
     }
 
     static func change(from old: TaskSpec, to new: TaskSpec) -> Change {
@@ -94,10 +98,20 @@ public struct ConfigDiff: Sendable, Equatable {
         if old.token != new.token { keys.append("token") }
         if old.httpTimeoutMS != new.httpTimeoutMS { keys.append("http_timeout") }
         if old.stateFile != new.stateFile { keys.append("state_file") }
-        if old.workerLogs != new.workerLogs { keys.append("log_dir/log_max_size/log_backups") }
+        return keys
+    }
+
+    static func appliedInPlace(_ old: ManagerConfig, _ new: ManagerConfig) -> [String] {
+        let (before, after) = (old.workerLogs, new.workerLogs)
+        var keys: [String] = []
+        if before?.directory != after?.directory { keys.append("log_dir") }
+        if before?.maxSize != after?.maxSize { keys.append("log_max_size") }
+        if before?.backups != after?.backups { keys.append("log_backups") }
         return keys
     }
 
     /// Whether nothing changes at all.
-    public var isEmpty: Bool { needsRestart.isEmpty && tasks.values.allSatisfy { $0 == .unchanged } }
+    public var isEmpty: Bool {
+        needsRestart.isEmpty && appliedInPlace.isEmpty && tasks.values.allSatisfy { $0 == .unchanged }
+    }
 }

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Synchronization
 import SystemPackage
 
 /// Copies the output of workers, one line at a time, to the manager's
@@ -21,7 +22,9 @@ public final class OutputRouter: Sendable {
     public static let defaultCapacity = 4 * 1024 * 1024
     private let pipes = PipePoller()
     private let standardOutput: OutputWriter?
-    private let files: OutputWriter?
+    /// The log files of `log_dir`; its writer exists without one too, so
+    /// that a reload can set, change or remove `log_dir` in place.
+    private let files: OutputWriter
     /// Every task's last output lines (`GET /tasks/NAME/logs`).
     public let recent: RecentOutput
 
@@ -37,9 +40,18 @@ public final class OutputRouter: Sendable {
                 name: "standard output", capacity: capacity, destination: StandardOutputDestination(fd: $0.rawValue),
                 logger: logger)
         }
-        self.files = logs.map {
-            OutputWriter(
-                name: "log file", capacity: capacity, destination: TaskLogFiles(config: $0, logger: logger), logger: logger)
+        self.files = OutputWriter(
+            name: "log file", capacity: capacity, destination: TaskLogFiles(config: logs, logger: logger),
+            wanted: logs != nil, logger: logger)
+    }
+
+    /// A reload set, changed or removed `log_dir`, `log_max_size` or
+    /// `log_backups`: lines read from now on are written as `logs` says
+    /// (those read before, as the old config said); no worker restarts.
+    public func reconfigureFiles(_ logs: WorkerLogConfig?) {
+        files.wanted.store(logs != nil, ordering: .relaxed)
+        files.change { destination in
+            (destination as? TaskLogFiles)?.reconfigure(logs)
         }
     }
 
@@ -58,14 +70,15 @@ public final class OutputRouter: Sendable {
     /// logrotate moved them away). False when there are none (no `log_dir`).
     @discardableResult
     public func reopenFiles() -> Bool {
-        files?.requestReopen()
-        return files != nil
+        guard files.wanted.load(ordering: .relaxed) else { return false }
+        files.requestReopen()
+        return true
     }
 
     /// Lines of `task`'s workers that were dropped (a destination too slow)
     /// or lost (a write failed), over every destination, since the manager started.
     public func droppedLines(task: String) -> Int {
-        (standardOutput?.droppedLines(task: task) ?? 0) + (files?.droppedLines(task: task) ?? 0)
+        (standardOutput?.droppedLines(task: task) ?? 0) + files.droppedLines(task: task)
     }
 
     /// At exit: waits for the workers' pipes to close and everything read
@@ -74,7 +87,7 @@ public final class OutputRouter: Sendable {
         let deadline = ContinuousClock.now + timeout
         while pipes.count > 0, ContinuousClock.now < deadline { usleep(5_000) }
         standardOutput?.waitUntilIdle(before: deadline)
-        files?.waitUntilIdle(before: deadline)
+        files.waitUntilIdle(before: deadline)
     }
 }
 

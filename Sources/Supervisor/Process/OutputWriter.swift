@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Synchronization
 
 /// Where an `OutputWriter` writes. Used only on the writer's own thread.
 protocol OutputDestination: AnyObject {
@@ -9,6 +10,10 @@ protocol OutputDestination: AnyObject {
     /// Closes what is open; the next write opens it again (SIGUSR2).
     func reopen()
 }
+
+/// A change to a destination, made on the writer's thread between the
+/// chunks queued before it and those after (a config reload).
+typealias OutputChange = @Sendable (any OutputDestination) -> Void
 
 /// A bounded buffer in front of a destination that may be slow or stuck (a
 /// full disk, a pipe nobody reads). `submit` never blocks: when more than
@@ -24,11 +29,16 @@ final class OutputWriter: @unchecked Sendable {
 
     let name: String
     let capacity: Int
+    /// Whether anything is to be written at all (worker log files: whether
+    /// `log_dir` is set); readers skip making chunks nobody wants.
+    let wanted: Atomic<Bool>
     private let logger: Logger
     private let destination: any OutputDestination
     // Everything below is guarded by `condition`.
     private let condition = ThreadCondition()
     private var pending: [Chunk] = []
+    /// Changes to make before writing `pending[index...]`, in order.
+    private var changes: [(index: Int, change: OutputChange)] = []
     private var pendingBytes = 0
     private var busy = false
     private var reopenRequested = false
@@ -36,7 +46,8 @@ final class OutputWriter: @unchecked Sendable {
     /// Tasks whose output is being dropped now (one warning per streak).
     private var dropping: Set<String> = []
 
-    init(name: String, capacity: Int, destination: any OutputDestination, logger: Logger) {
+    init(name: String, capacity: Int, destination: any OutputDestination, wanted: Bool = true, logger: Logger) {
+        self.wanted = Atomic(wanted)
         self.name = name
         self.capacity = capacity
         self.destination = destination
@@ -65,6 +76,15 @@ final class OutputWriter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Makes `change` on the writer's thread, after every chunk queued so
+    /// far and before any queued later.
+    func change(_ change: @escaping OutputChange) {
+        condition.lock()
+        changes.append((pending.count, change))
+        condition.signal()
+        condition.unlock()
+    }
+
     func requestReopen() {
         condition.lock()
         reopenRequested = true
@@ -84,7 +104,7 @@ final class OutputWriter: @unchecked Sendable {
     func waitUntilIdle(before deadline: ContinuousClock.Instant) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while !pending.isEmpty || busy || reopenRequested {
+        while !pending.isEmpty || !changes.isEmpty || busy || reopenRequested {
             if !condition.wait(until: deadline) { return false }
         }
         return true
@@ -93,10 +113,12 @@ final class OutputWriter: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while pending.isEmpty && !reopenRequested { condition.wait() }
+            while pending.isEmpty && changes.isEmpty && !reopenRequested { condition.wait() }
             let batch = pending
+            var batchChanges = changes[...]
             let reopen = reopenRequested
             pending = []
+            changes = []
             pendingBytes = 0
             reopenRequested = false
             busy = true
@@ -104,10 +126,15 @@ final class OutputWriter: @unchecked Sendable {
 
             if reopen { destination.reopen() }
             var lost: [String: Int] = [:]
-            for chunk in batch {
+            for (index, chunk) in batch.enumerated() {
+                while let next = batchChanges.first, next.index <= index {
+                    next.change(destination)
+                    batchChanges.removeFirst()
+                }
                 let n = destination.write(task: chunk.task, chunk: chunk.bytes, lines: chunk.lines)
                 if n > 0 { lost[chunk.task, default: 0] += n }
             }
+            for next in batchChanges { next.change(destination) }
 
             condition.lock()
             for (task, n) in lost { dropped[task, default: 0] += n }

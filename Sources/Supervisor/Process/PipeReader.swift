@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Synchronization
 import SystemPackage
 
 /// Reads one worker's output pipe, splits it into lines and hands them, with
@@ -81,7 +82,7 @@ final class PipeReader: @unchecked Sendable {
             }
             standardOutput.submit(.init(task: task, bytes: chunk, lines: lines.count))
         }
-        if let files {
+        if let files, files.wanted.load(ordering: .relaxed) {
             let time = Array(LogTimestamp.now().utf8)
             var chunk: [UInt8] = []
             for line in lines {

@@ -6,21 +6,23 @@ import Logging
 /// would take it past `maxSize`, `TASK.log.(N-1)` becomes `TASK.log.N` (the
 /// oldest falls off), ..., `TASK.log` becomes `TASK.log.1`, and a new
 /// `TASK.log` is started. Rotation happens between lines; a file grows past
-/// the limit only when a single line is longer than it. Used on the output
-/// writer's thread only.
+/// the limit only when a single line is longer than it. Without a config (no
+/// `log_dir`) nothing is written. A config reload changes the config in
+/// place (`reconfigure`): the files open are closed and the next line goes
+/// where the new config says. Used on the output writer's thread only.
 final class TaskLogFiles: OutputDestination {
     struct OpenFile {
         var fd: Int32
         var size: Int
     }
 
-    let config: WorkerLogConfig
+    private(set) var config: WorkerLogConfig?
     private let logger: Logger
     private var files: [String: OpenFile] = [:]
     /// "TASK what" for the operations that failed (one error per streak).
     private var failing: Set<String> = []
 
-    init(config: WorkerLogConfig, logger: Logger) {
+    init(config: WorkerLogConfig?, logger: Logger) {
         self.config = config
         self.logger = logger
     }
@@ -32,7 +34,17 @@ final class TaskLogFiles: OutputDestination {
         files = [:]
     }
 
+    /// A reload changed `log_dir`, `log_max_size` or `log_backups`: the
+    /// next line is written as `config` says (a file already past a smaller
+    /// `log_max_size` is rotated before it).
+    func reconfigure(_ config: WorkerLogConfig?) {
+        reopen()
+        failing = []
+        self.config = config
+    }
+
     func write(task: String, chunk: [UInt8], lines: Int) -> Int {
+        guard let config else { return 0 }
         var start = chunk.startIndex
         while start < chunk.endIndex {
             guard var file = open(task) else { return newlines(in: chunk[start...]) }
@@ -75,6 +87,7 @@ final class TaskLogFiles: OutputDestination {
 
     private func open(_ task: String) -> OpenFile? {
         if let file = files[task] { return file }
+        guard let config else { return nil }
         let path = config.path(of: task)
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -91,6 +104,7 @@ final class TaskLogFiles: OutputDestination {
     /// Shifts the backups and moves the file aside; false when that failed.
     private func rotate(_ task: String) -> Bool {
         if let file = files.removeValue(forKey: task) { close(file.fd) }
+        guard let config else { return false }
         let path = config.path(of: task)
         if config.backups == 0 {
             if unlink(path) == 0 || errno == ENOENT { return rotated(task) }
