@@ -150,7 +150,9 @@ struct WPManager: AsyncParsableCommand {
         // task starts, so no task ever has more workers than it should.
         let state = StateSetup(config: config, clean: cleanState, logger: logger)
         LeftoverWorkers.stop(
-            id: state.path, grace: .milliseconds(config.tasks.map(\.gracePeriodMS).max() ?? config.keepalives.gracePeriodMS),
+            id: state.path,
+            stopSignals: Dictionary(config.tasks.map { ($0.name, $0.launch.stopSignal) }, uniquingKeysWith: { a, _ in a }),
+            grace: .milliseconds(config.tasks.map(\.gracePeriodMS).max() ?? config.keepalives.gracePeriodMS),
             logger: logger)
 
         let notifier = systemdNotifier(logger: logger)

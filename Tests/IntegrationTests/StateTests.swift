@@ -129,6 +129,35 @@ extension IntegrationSuite {
         watching.withLock { $0 = false }
         for pid in strangers { kill(pid, SIGKILL) }
     }
+
+    /// A leftover gets its task's stop signal, also when it was stopped
+    /// (SIGSTOP, as a pause does): it ends the way it is meant to, long
+    /// before the grace period (60 s here) would end it with SIGKILL.
+    @Test func theWorkersOfAKilledManagerGetTheirTasksStopSignalEvenWhenStopped() async throws {
+        let ws = try Workspace()
+        // Its output pipe went with the manager: anything written there would be a SIGPIPE.
+        let worker = "#!/bin/sh\nexec >/dev/null 2>&1\ntrap '' TERM\ntrap 'echo \"$$ USR1\" >> \"$0.got\"; exit 0' USR1\nwhile :; do sleep 0.1; done\n"
+        let config = ws.standardConfig(
+            tasks: ["Usr": worker], autotasks: #"{"Usr": {"cardinality": 2, "stop_signal": "USR1", "grace_period": 60000}}"#)
+        let first = try await Manager.start(ws, config: config)
+        let old: [pid_t]
+        do {
+            old = try await first.waitForWorkers("Usr", count: 2)
+        } catch {
+            try? await first.finish()
+            throw error
+        }
+        kill(first.pid, SIGKILL)
+        _ = try await first.waitForExit()
+        kill(-old[0], SIGSTOP)
+        #expect(await eventually { ProcessTable.state(old[0]) == "T" })
+        try await withManager(ws, config: config) { m in
+            _ = try await m.waitForWorkers("Usr", count: 2)
+            #expect(old.allSatisfy { !ProcessTable.isAlive($0) })
+            let got = (try? String(contentsOfFile: ws.tasks + "/UsrTask.sh.got", encoding: .utf8)) ?? ""
+            #expect(Set(got.split(separator: "\n")) == Set(old.map { "\($0) USR1" }), "\(got)")
+        }
+    }
 }
 }
 

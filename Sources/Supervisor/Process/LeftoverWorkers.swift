@@ -1,6 +1,7 @@
 import CShims
 import FoundationEssentials
 import Glibc
+import KeepAlive
 import Logging
 
 /// Workers of an earlier run of the same manager that are still running
@@ -13,7 +14,9 @@ import Logging
 /// not its children, so it cannot adopt them, and left alone they would run
 /// unsupervised beside the new workers. The environment, read through a
 /// pidfd opened first, names the process itself, so a process that got an
-/// old worker's pid is never signalled.
+/// old worker's pid is never signalled. Each gets the stop signal of its
+/// task (`WPM_TASK_NAME` in the same environment) as the config now says,
+/// after SIGCONT, which ends a pause (SIGSTOP) so the signal is handled.
 public enum LeftoverWorkers {
     public static let variable = "WPM_MANAGER"
 
@@ -21,21 +24,30 @@ public enum LeftoverWorkers {
         let pid: pid_t
         let pidfd: Int32
         let leadsItsGroup: Bool
+        /// Its `WPM_TASK_NAME`, when it has one.
+        let task: String?
     }
 
-    /// Stops the leftovers of `id`: SIGTERM (to the process group of each
-    /// one that leads its own), then SIGKILL to those still alive after
-    /// `grace`. Waits until they are gone (at most `grace` plus 2 s).
-    /// Returns their pids.
+    /// Stops the leftovers of `id`: SIGCONT, then the stop signal of its
+    /// task in `stopSignals` (SIGTERM for a task not there, or a process
+    /// without one), to the process group of each one that leads its
+    /// own; SIGKILL to those still alive after `grace`. Waits until they are
+    /// gone (at most `grace` plus 2 s). Returns their pids.
     @discardableResult
-    public static func stop(id: String, grace: Duration, logger: Logger) -> [pid_t] {
+    public static func stop(
+        id: String, stopSignals: [String: Int32] = [:], grace: Duration, logger: Logger
+    ) -> [pid_t] {
         let found = find(id: id)
         guard !found.isEmpty else { return [] }
         defer { found.forEach { close($0.pidfd) } }
         logger.warning(
             "stopping \(found.count) process(es) left running by an earlier wpmanager of this config",
             metadata: ["pids": "\(found.map(\.pid))"])
-        signal(found, SIGTERM)
+        // A paused worker (SIGSTOP) goes on first, to handle its stop signal.
+        signal(found, SIGCONT)
+        for process in found {
+            signal([process], process.task.flatMap { stopSignals[$0] } ?? SIGTERM)
+        }
         var alive = wait(for: found, until: .now + grace)
         if !alive.isEmpty {
             signal(alive, SIGKILL)
@@ -50,6 +62,7 @@ public enum LeftoverWorkers {
     /// The live processes (not this one) whose environment has `WPM_MANAGER=id`.
     static func find(id: String) -> [Leftover] {
         let marker = Array("\(variable)=\(id)".utf8)
+        let taskPrefix = Array("\(KeepAliveEnvironment.taskName)=".utf8)
         let me = getpid()
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         var found: [Leftover] = []
@@ -59,13 +72,17 @@ public enum LeftoverWorkers {
             // Read after the pidfd is open, checked alive after the read: the
             // environment is that of the process the pidfd names.
             guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
-                environ.split(separator: 0).contains(where: { $0.elementsEqual(marker) }),
+                case let variables = environ.split(separator: 0),
+                variables.contains(where: { $0.elementsEqual(marker) }),
                 wpm_pidfd_send_signal(pidfd, 0) == 0
             else {
                 close(pidfd)
                 continue
             }
-            found.append(Leftover(pid: pid, pidfd: pidfd, leadsItsGroup: getpgid(pid) == pid))
+            let task = variables.first { $0.starts(with: taskPrefix) }.map {
+                String(decoding: $0.dropFirst(taskPrefix.count), as: UTF8.self)
+            }
+            found.append(Leftover(pid: pid, pidfd: pidfd, leadsItsGroup: getpgid(pid) == pid, task: task))
         }
         return found
     }
