@@ -271,6 +271,33 @@ final class TaskDirectory {
         #expect(error.description.hasPrefix("config test.json: "))
     }
 
+    /// The decoder would keep the first of two (Go kept the last): refused,
+    /// naming the key, wherever it is; the same name in other objects, in
+    /// arrays, in values or inside strings is no duplicate.
+    @Test(arguments: [
+        (#"{"port": 1, "port": 2}"#, "port"),
+        (#"{"autotasks": {"Mail": {"cardinality": 1, "args": ["a", "b"], "cardinality": 3}}}"#, "autotasks.Mail.cardinality"),
+        (#"{"autotasks": {"Mail": {}, "Mail": {"cardinality": 2}}}"#, "autotasks.Mail"),
+        (#"{"autotasks": {"A": {"env": {"X": "1"}}}, "env": {"X": "1", "X": "2"}}"#, "env.X"),
+        (#"{"autotasks": {"A": {"args": [{"k": 1, "k": 2}]}}}"#, "autotasks.A.args.k"),
+        (#"{"a\"b": 1, "a\"b": 2}"#, #"a\"b"#),
+    ])
+    func aKeyGivenTwiceIsRefused(json: String, key: String) throws {
+        let error = try #require(TaskDirectory().error(json))
+        #expect(error.key == key)
+        #expect(error.problem == "is given twice in the same object: remove one (JSON readers differ on which counts)")
+    }
+
+    @Test func theSameNameInDifferentPlacesIsNoDuplicate() throws {
+        let dir = try TaskDirectory()
+        let json = #"""
+            {"path": "\#(dir.path)", "env": {"port": "port", "path": "x"},
+             "autotasks": {"env": {"env": {"env": "env, "env": 1"}}, "other": {"env": {"env": "1"}, "args": ["env", "env"]}}}
+            """#
+        #expect(DuplicateKeys.first(in: Array(json.utf8)) == nil)
+        #expect(dir.error(#"{"path": "\#(dir.path)", "env": {"A": "1"}, "autotasks": {"x": {"env": {"A": "2"}}}}"#)?.problem.contains("twice") != true)
+    }
+
     @Test func unreadableFileIsRefusedNamingIt() throws {
         do {
             _ = try ConfigLoader.load(file: "/nonexistent/wpm.json")

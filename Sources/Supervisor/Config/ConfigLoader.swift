@@ -45,6 +45,10 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(file: file, key: nil, problem: "malformed JSON: \(describe(error))")
         }
+        if let key = DuplicateKeys.first(in: Array(data)) {
+            throw ConfigError(
+                file: file, key: key, problem: "is given twice in the same object: remove one (JSON readers differ on which counts)")
+        }
         var reader = Reader(file: file)
         return try reader.read(root)
     }
