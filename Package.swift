@@ -32,11 +32,23 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // One of each small system helper (EINTR retry, writeAll, the signal
+        // pipe, a non-blocking pipe, Duration in milliseconds) for every target.
+        .target(
+            name: "SystemHelpers",
+            dependencies: ["CShims", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        // The Go-style single-dash spelling of the command-line options.
+        .target(
+            name: "CommandLineOptions",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(name: "KeepAlive", dependencies: ["ZeroMQ"]),
         .target(
             name: "Supervisor",
             dependencies: [
                 "CShims",
+                "SystemHelpers",
                 "ZeroMQ",
                 "KeepAlive",
                 .product(name: "Logging", package: "swift-log"),
@@ -54,6 +66,7 @@ let package = Package(
             name: "ControlAPI",
             dependencies: [
                 "Supervisor",
+                "SystemHelpers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -68,6 +81,8 @@ let package = Package(
                 "Supervisor",
                 "ControlAPI",
                 "CShims",
+                "SystemHelpers",
+                "CommandLineOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,6 +123,8 @@ let package = Package(
             name: "wpconsole",
             dependencies: [
                 "CReadline",
+                "SystemHelpers",
+                "CommandLineOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -115,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "wpkeepalive",
             dependencies: [
-                "KeepAlive", "ZeroMQ",
+                "KeepAlive", "ZeroMQ", "SystemHelpers", "CommandLineOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -137,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "SupervisorTests",
             dependencies: [
-                "Supervisor", "KeepAlive", "ZeroMQ",
+                "Supervisor", "KeepAlive", "ZeroMQ", "SystemHelpers",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

@@ -21,15 +21,19 @@ int wpm_install_signal_pipe(int write_fd, const int *signals, int count) {
     sa.sa_handler = wpm_signal_handler;
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigemptyset(&sa.sa_mask);
-    sigset_t unblock;
-    sigemptyset(&unblock);
     for (int i = 0; i < count; i++) {
         if (sigaction(signals[i], &sa, NULL) != 0) return errno;
-        sigaddset(&unblock, signals[i]);
     }
     /* A parent may have started us with these blocked (Foundation's Process
        passes on its thread's mask): unblock them on this thread, which the
        threads started later inherit. */
+    return wpm_unblock_signals(signals, count);
+}
+
+int wpm_unblock_signals(const int *signals, int count) {
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    for (int i = 0; i < count; i++) sigaddset(&unblock, signals[i]);
     return pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 

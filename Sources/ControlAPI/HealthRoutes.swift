@@ -2,6 +2,7 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import Supervisor
+import SystemHelpers
 
 /// The probes: `GET /healthz` (liveness: the supervisor's loop answers) and
 /// `GET /readyz` (readiness: every running task has its `min_ready` ready
@@ -60,12 +61,12 @@ enum HealthRoutes {
     /// Why `/healthz` says what it says.
     private static func liveness(_ answered: Duration?) -> Reply {
         guard let answered else {
-            let limit = Liveness.deadline.components.seconds * 1000
+            let limit = Liveness.deadline.milliseconds
             return Reply(
                 text: "not alive: the supervisor did not answer within \(limit) ms\n",
                 json: LivenessReply(alive: false, answeredMS: nil))
         }
-        let ms = Int(answered.components.seconds * 1000 + answered.components.attoseconds / 1_000_000_000_000_000)
+        let ms = Int(answered.milliseconds)
         return Reply(text: "alive: the supervisor answered in \(ms) ms\n", json: LivenessReply(alive: true, answeredMS: ms))
     }
 

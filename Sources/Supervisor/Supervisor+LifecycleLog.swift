@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import SystemHelpers
 
 /// One log line per worker lifecycle event, each with `task` and `pid`
 /// metadata. Levels: what an operator should see by default (stalls, crashes,

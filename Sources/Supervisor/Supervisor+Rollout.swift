@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SystemHelpers
 
 /// Rolling restarts: of one task, or of every running task one after another.
 extension Supervisor {

@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import SystemHelpers
 import SystemPackage
 
 /// The one owner of every pool. Control requests, reaped children and timer

@@ -6,7 +6,7 @@ import Glibc
 /// process as they would have.
 enum Interruptible {
     static func run<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
-        guard let signals = SignalPipe() else { return await body() }
+        guard let signals = ConsoleSignals() else { return await body() }
         return await signals.cancellingOnInterrupt(
             Task { await body() }, watchingOn: DispatchQueue(label: "wpconsole.signals"))
     }

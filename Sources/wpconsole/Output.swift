@@ -1,4 +1,5 @@
 import Glibc
+import SystemHelpers
 
 /// Where the console writes. Unbuffered `write(2)`s, so replies (standard
 /// output) and errors (standard error) appear in the order they were made.
@@ -14,18 +15,9 @@ struct StandardOutput: ConsoleOutput {
         }
     }
 
-    /// Writes all of `text` to `fd`, retrying short writes and EINTR.
+    /// Writes all of `text` to `fd`, retrying short writes and EINTR (a
+    /// closed pipe or a full disk ends it: nothing sensible to do then).
     static func write(_ text: String, to fd: Int32) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written > 0 {
-                bytes = bytes.dropFirst(written)
-            } else if written < 0 && errno == EINTR {
-                continue
-            } else {
-                return  // closed pipe or full disk: nothing sensible to do
-            }
-        }
+        _ = writeAll(fd, text.utf8)
     }
 }

@@ -4,7 +4,7 @@ import Synchronization
 /// The terminal in the mode `top` needs: keys come one at a time without
 /// echo (Ctrl-C still sends SIGINT), the alternate screen, no cursor. Every
 /// way out restores what was there: `restore()` at the end, and
-/// `restoreIfActive()` from `SignalPipe.die` on SIGTERM and SIGHUP.
+/// `restoreIfActive()` from `ConsoleSignals.die` on SIGTERM and SIGHUP.
 final class RawTerminal: Sendable {
     /// Whether the screen was switched, and the settings to put back.
     private static let saved = Mutex<(active: Bool, settings: termios?)>((false, nil))

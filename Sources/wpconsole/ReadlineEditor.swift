@@ -2,6 +2,7 @@ import CReadline
 import Dispatch
 import Glibc
 import Synchronization
+import SystemHelpers
 
 /// GNU readline on a terminal: line editing, history kept between runs, Tab
 /// completion. Uses readline's callback interface so that it can wait for
@@ -13,13 +14,13 @@ import Synchronization
 final class ReadlineEditor: LineReader, @unchecked Sendable {
     private let queue = DispatchQueue(label: "wpconsole.readline")
     private let history: HistorySettings
-    private let signals: SignalPipe
+    private let signals: ConsoleSignals
     /// Where readline draws: the terminal on standard output, or standard
     /// error when standard output is redirected (so it gets no escapes).
     private let drawFD: Int32
 
     init?(history: HistorySettings, completion: CompletionState) {
-        guard let signals = SignalPipe() else { return nil }
+        guard let signals = ConsoleSignals() else { return nil }
         self.signals = signals
         self.history = history
         drawFD = isatty(STDOUT_FILENO) == 1 ? STDOUT_FILENO : STDERR_FILENO
@@ -54,7 +55,7 @@ final class ReadlineEditor: LineReader, @unchecked Sendable {
     private func readLine(prompt: String) -> LineInput {
         // Signals that came while no line was being read are old news.
         for signal in signals.drain() where signal == SIGTERM || signal == SIGHUP {
-            SignalPipe.die(of: signal)
+            ConsoleSignals.die(of: signal)
         }
         completedLine.withLock { $0 = .waiting }
         rl_callback_handler_install(prompt, lineHandler)
@@ -65,8 +66,7 @@ final class ReadlineEditor: LineReader, @unchecked Sendable {
             pollfd(fd: signals.readFD, events: Int16(POLLIN), revents: 0),
         ]
         while true {
-            if poll(&fds, nfds_t(fds.count), -1) < 0 {
-                if errno == EINTR { continue }
+            if retryingOnInterrupt({ poll(&fds, nfds_t(fds.count), -1) }) < 0 {
                 rl_callback_handler_remove()
                 return .end
             }
@@ -85,7 +85,7 @@ final class ReadlineEditor: LineReader, @unchecked Sendable {
                     case SIGTERM, SIGHUP:
                         rl_callback_handler_remove()  // restores the terminal
                         StandardOutput.write("\n", to: drawFD)
-                        SignalPipe.die(of: signal)
+                        ConsoleSignals.die(of: signal)
                     case SIGWINCH:
                         rl_resize_terminal()
                     default:

@@ -1,6 +1,7 @@
 import ArgumentParser
-import CReadline
+import CommandLineOptions
 import Foundation
+import SystemHelpers
 
 /// `wpconsole`: the interactive console of one or more managers (SPEC §5).
 @main
@@ -27,14 +28,14 @@ struct WPConsole: AsyncParsableCommand {
             """)
 
     @Option(
-        name: [.customLong("host"), .customLong("host", withSingleDash: true)],
+        name: .goStyle("host"),
         help: ArgumentHelp(
             "Address of the manager; several, separated by commas, to talk to all of them.",
             valueName: "host[:port]"))
     var host = HostAddress.default.description
 
     @Option(
-        name: [.customLong("token"), .customLong("token", withSingleDash: true)],
+        name: .goStyle("token"),
         help: ArgumentHelp(
             "Bearer token for managers that require one (default: $WPM_TOKEN); sent to every manager.",
             valueName: "token"))
@@ -134,7 +135,7 @@ extension WPConsole {
     /// (as wpmanager's do, and the Go tools' flag package did).
     static func main() async {
         // Still on the main thread: threads started from here on inherit it.
-        _ = wpc_unblock_console_signals()
+        SignalPipe.unblock(ConsoleSignals.signals)
         do {
             let command = try parseAsRoot(Self.goSpellings(Array(CommandLine.arguments.dropFirst())))
             guard let console = command as? WPConsole else {

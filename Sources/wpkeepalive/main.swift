@@ -1,7 +1,9 @@
 import ArgumentParser
+import CommandLineOptions
 import FoundationEssentials
 import Glibc
 import KeepAlive
+import SystemHelpers
 import ZeroMQ
 
 extension KeepAliveMessage.Status: ExpressibleByArgument {}
@@ -23,37 +25,37 @@ struct WPKeepAlive: ParsableCommand {
             """)
 
     @Option(
-        name: [.customLong("task"), .customLong("task", withSingleDash: true)],
+        name: .goStyle("task"),
         help: ArgumentHelp("Task name (default: $WPM_TASK_NAME).", valueName: "name"))
     var task: String?
 
     @Option(
-        name: [.customLong("endpoint"), .customLong("endpoint", withSingleDash: true)],
+        name: .goStyle("endpoint"),
         help: ArgumentHelp("Manager's inbound endpoint (default: $WPM_KEEPALIVE_ENDPOINT).", valueName: "endpoint"))
     var endpoint: String?
 
     @Option(
-        name: [.customLong("pid"), .customLong("pid", withSingleDash: true)],
+        name: .goStyle("pid"),
         help: ArgumentHelp("Worker pid (default: the parent process, i.e. the worker's shell).", valueName: "pid"))
     var pid: Int32?
 
     @Option(
-        name: [.customLong("status"), .customLong("status", withSingleDash: true)],
+        name: .goStyle("status"),
         help: ArgumentHelp("What the worker is doing.", valueName: "ready|working|stopping"))
     var status: KeepAliveMessage.Status?
 
     @Option(
-        name: [.customLong("job"), .customLong("job", withSingleDash: true)],
+        name: .goStyle("job"),
         help: ArgumentHelp("Id of the job the worker is busy with.", valueName: "id"))
     var job: String?
 
     @Option(
-        name: [.customLong("message"), .customLong("message", withSingleDash: true)],
+        name: .goStyle("message"),
         help: ArgumentHelp("A short free text shown by the console and the API.", valueName: "text"))
     var message: String?
 
     @Option(
-        name: [.customLong("timeout"), .customLong("timeout", withSingleDash: true)],
+        name: .goStyle("timeout"),
         help: ArgumentHelp("Milliseconds to wait for the manager.", valueName: "ms"))
     var timeout = 2000
 
@@ -94,8 +96,7 @@ enum OneShotSender {
     static func send(_ frames: [[UInt8]], to endpoint: String, timeout: Duration) throws {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         func remaining() -> Int {
-            let (seconds, attoseconds) = (deadline - ContinuousClock.now).components
-            return max(0, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+            max(0, Int((deadline - ContinuousClock.now).milliseconds))
         }
         let context = try ZMQContext()
         try withExtendedLifetime(context) {
@@ -136,12 +137,6 @@ enum OneShotSender {
 struct Failure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-extension Duration {
-    fileprivate var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
 }
 
 /// Every error is one line on standard error: `wpkeepalive: PROBLEM`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineOptions
 import CShims
 import ControlAPI
 import FoundationEssentials
@@ -10,6 +11,7 @@ import Prometheus
 import ServiceLifecycle
 import Supervisor
 import Synchronization
+import SystemHelpers
 
 /// `wpmanager -conf=FILE`: keeps the configured worker pools running and
 /// serves the HTTP control API.
@@ -52,48 +54,48 @@ struct WPManager: AsyncParsableCommand {
             """)
 
     @Option(
-        name: [.customLong("conf", withSingleDash: true), .customLong("conf"), .customLong("config")],
+        name: .goStyle("conf", singleDashFirst: true, aliases: ["config"]),
         help: ArgumentHelp("Path to the JSON config file.", valueName: "file"))
     var conf: String
 
     @Option(
-        name: [.customLong("listen"), .customLong("listen", withSingleDash: true)],
+        name: .goStyle("listen"),
         help: ArgumentHelp(
             "Address the HTTP API listens on (default: the config's \"listen\", else 127.0.0.1); any but a loopback address needs a token.",
             valueName: "address"))
     var listen: String?
 
     @Flag(
-        name: [.customLong("verbose"), .customLong("verbose", withSingleDash: true)],
+        name: .goStyle("verbose"),
         help: "Also log the routine life of every worker: spawned, first keep-alive, SIGTERM sent, expected exit.")
     var verbose = false
 
     @Flag(
-        name: [.customLong("debug"), .customLong("debug", withSingleDash: true)],
+        name: .goStyle("debug"),
         help: "Log debug messages too (implies --verbose).")
     var debug = false
 
     @Flag(
-        name: [.customLong("json"), .customLong("json", withSingleDash: true)],
+        name: .goStyle("json"),
         help: "Log one JSON object per line: time (RFC 3339 UTC, ms), level, message, and metadata such as task and pid as fields.")
     var json = false
 
     @Flag(
-        name: [.customLong("clean-state"), .customLong("clean-state", withSingleDash: true)],
+        name: .goStyle("clean-state"),
         help: ArgumentHelp(
             "Start from the config alone: ignore the state file (cardinality set and tasks started or stopped at run time by earlier runs).",
             discussion: "The state file (config key state_file, by default NAME.state.json beside NAME.json) is rewritten at the next change."))
     var cleanState = false
 
     @Flag(
-        name: [.customLong("check-config"), .customLong("check-config", withSingleDash: true)],
+        name: .goStyle("check-config"),
         help: ArgumentHelp(
             "Validate the config, print each task's effective settings and exit (0, or 2 for a config that cannot be used); nothing is started.",
             discussion: "Environment values are not printed, only their names."))
     var checkConfig = false
 
     @Flag(
-        name: [.customLong("diff"), .customLong("diff", withSingleDash: true)],
+        name: .goStyle("diff"),
         help: ArgumentHelp(
             "With --check-config: also ask the manager running with this config (its listen, port and token) what a reload would do, and print it (exit 1 when no manager answers).",
             discussion: "The manager re-reads its own config file for that (POST /reload?dry_run=1); nothing changes."))
@@ -156,7 +158,7 @@ struct WPManager: AsyncParsableCommand {
             logger: logger)
 
         let notifier = systemdNotifier(logger: logger)
-        let signals = try SignalPipe(Supervisor.handledSignals)
+        let signals = try SignalStream(Supervisor.handledSignals)
         let output = OutputRouter(logs: config.workerLogs, logger: logger)
         let spawner = try Spawner(
             output: output,

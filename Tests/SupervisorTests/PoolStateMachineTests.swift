@@ -1,4 +1,5 @@
 import Foundation
+import SystemHelpers
 import Testing
 
 import KeepAlive

@@ -22,8 +22,12 @@ int wpm_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp
 
 /// Installs one handler for every signal in `signals` that writes the signal
 /// number as one byte to `write_fd` (a non-blocking pipe), and unblocks them
-/// on the calling thread. Returns 0 or errno.
+/// on the calling thread. Returns 0 or errno. The manager's and the
+/// console's signal pipe (SystemHelpers, `SignalPipe`); one per process.
 int wpm_install_signal_pipe(int write_fd, const int *signals, int count);
+
+/// Unblocks `signals` on the calling thread. Returns 0 or errno.
+int wpm_unblock_signals(const int *signals, int count);
 
 /// The pid of a child that has exited and is waiting to be reaped, without
 /// reaping it (waitid with WNOWAIT); 0 when there is none, -1 on error.

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import KeepAlive
+import SystemHelpers
 
 /// Where the supervisor reports lifecycle changes: one call at each spot in
 /// the event loop, turned here into an event for subscribers and the

@@ -1,6 +1,7 @@
 import Glibc
 import KeepAlive
 import Synchronization
+import SystemHelpers
 import ZeroMQ
 
 /// Connections of keep-alive senders to the inbound port, since the start.
@@ -39,13 +40,9 @@ struct KeepAliveIntake {
         let refused = Atomic<Int>(0)
 
         init() throws(ZMQError) {
-            var ends: [Int32] = [-1, -1]
-            guard pipe(&ends) == 0 else { throw ZMQError(code: errno, call: "pipe") }
-            for fd in ends {
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            }
-            (wake, wakeWrite) = (ends[0], ends[1])
+            let pipe: NonBlockingPipe
+            do { pipe = try NonBlockingPipe() } catch { throw ZMQError(code: error.rawValue, call: "pipe") }
+            (wake, wakeWrite) = (pipe.readEnd, pipe.writeEnd)
         }
 
         deinit {

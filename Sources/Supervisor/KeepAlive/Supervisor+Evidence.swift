@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SystemHelpers
 
 /// No verdict without the evidence (README, "Faults"): before a worker is
 /// declared stalled, the keep-alives the inbound socket already holds are

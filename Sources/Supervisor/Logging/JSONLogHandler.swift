@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import Logging
 import Synchronization
+import SystemHelpers
 
 /// A swift-log handler that writes one JSON object per line:
 /// `{"time":"2026-11-27T20:45:11.123Z","level":"info","message":"worker spawned","pid":4242,"task":"Example"}`.

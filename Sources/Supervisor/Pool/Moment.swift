@@ -21,10 +21,3 @@ public struct Moment: Sendable, Equatable {
         return Moment(instant: instant.advanced(by: duration), date: date.addingTimeInterval(seconds))
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    public var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SystemHelpers
 
 /// A file of variable assignments in systemd's `EnvironmentFile=` syntax
 /// (`env_file`), read at every spawn so that a rotated secret is picked up.
@@ -26,8 +27,7 @@ public enum EnvironmentFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let got = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if got < 0, errno == EINTR { continue }
+            let got = retryingOnInterrupt { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
             guard got >= 0 else { throw Problem(description: "env_file \(path): \(String(cString: strerror(errno)))") }
             if got == 0 { break }
             bytes += chunk[0..<got]

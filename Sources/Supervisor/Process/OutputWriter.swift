@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import Logging
 import Synchronization
+import SystemHelpers
 
 /// Where an `OutputWriter` writes. Used only on the writer's own thread.
 protocol OutputDestination: AnyObject {

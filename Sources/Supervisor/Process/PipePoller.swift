@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import NIOConcurrencyHelpers
+import SystemHelpers
 import SystemPackage
 
 /// Watches the workers' output pipes with poll(2) on one thread of its own
@@ -21,13 +22,9 @@ final class PipePoller: @unchecked Sendable {
     private let wakeWrite: Int32
 
     init() {
-        var fds: [Int32] = [-1, -1]
-        if pipe(&fds) != 0 { fatalError("wpmanager: cannot make a pipe: \(String(cString: strerror(errno)))") }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
-        }
-        (wakeRead, wakeWrite) = (fds[0], fds[1])
+        let pipe: NonBlockingPipe
+        do { pipe = try NonBlockingPipe() } catch { fatalError("wpmanager: cannot make a pipe: \(error)") }
+        (wakeRead, wakeWrite) = (pipe.readEnd, pipe.writeEnd)
         DetachedThread.start(name: "wpm-output-pipes") { [self] in run() }
     }
 

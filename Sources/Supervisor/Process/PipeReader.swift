@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Synchronization
+import SystemHelpers
 import SystemPackage
 
 /// Reads one worker's output pipe, splits it into lines and hands them, with
@@ -29,14 +30,11 @@ final class PipeReader: @unchecked Sendable {
     /// every pipe); false at end of file or on an error.
     func drain(_ fd: FileDescriptor, buffer: inout [UInt8]) -> Bool {
         while true {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                read(fd.rawValue, raw.baseAddress, raw.count)
-            }
+            let count = retryingOnInterrupt { buffer.withUnsafeMutableBytes { read(fd.rawValue, $0.baseAddress, $0.count) } }
             if count > 0 {
                 emit(lines(in: buffer[0..<count]))
                 continue
             }
-            if count < 0, errno == EINTR { continue }
             return count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
         }
     }

@@ -1,4 +1,5 @@
 import Glibc
+import SystemHelpers
 
 /// What the manager reads of other processes in /proc: children (every
 /// thread's `children` list), process group, one environment variable.
@@ -12,8 +13,7 @@ enum ProcFS {
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
+            let n = retryingOnInterrupt { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
             guard n > 0 else { return n == 0 ? data : nil }
             data.append(contentsOf: chunk[0..<n])
         }

@@ -2,6 +2,7 @@ import CShims
 import Glibc
 import KeepAlive
 import Logging
+import SystemHelpers
 
 /// A descendant of a worker that left the worker's process group (`setsid`,
 /// a double fork), so signals to the group miss it (README, "Faults").

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import SystemHelpers
 
 /// One log file per task, `DIR/TASK.log`, rotated by size: before a write
 /// would take it past `maxSize`, `TASK.log.(N-1)` becomes `TASK.log.N` (the

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Dispatch
 import Glibc
 import NIOConcurrencyHelpers
+import SystemHelpers
 
 /// What run-time changes survive a manager restart: which tasks run and the
 /// cardinality of each. Kept in a JSON file, by default beside the config
