@@ -159,6 +159,14 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ControlAPITests",
+            dependencies: [
+                "ControlAPI", "Supervisor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "ConsoleTests",
             dependencies: ["wpconsole"]
         ),

@@ -11,7 +11,7 @@ public enum ControlRoutes {
     struct Route: Sendable {
         let path: String
         let methods: [HTTPRequest.Method]
-        let handler: @Sendable (Supervisor, Request, BasicRequestContext) async throws(ControlError) -> Reply
+        let handler: @Sendable (any SupervisorControl, Request, BasicRequestContext) async throws(ControlError) -> Reply
     }
 
     static let routes: [Route] = basicRoutes + RestartRoutes.routes
@@ -59,7 +59,10 @@ public enum ControlRoutes {
             let task = name(context)
             let setting = parameter("setting", context)
             let value = parameter("value", context)
-            try await supervisor.set(task, setting: setting, value: value)
+            // In the order the Go version checked: the task, the setting, the value.
+            guard supervisor.taskNames.contains(task) else { throw .unknownTask(task) }
+            guard ControlError.settable.contains(setting) else { throw .unknownSetting(setting) }
+            try await supervisor.setCardinality(task, to: CardinalityText.parse(value, max: supervisor.maxCardinality))
             let message = "Changed workers cardinality"
             return Reply(text: message + "\n", json: ["task": task, "setting": setting, "value": value, "message": message])
         },
@@ -69,7 +72,7 @@ public enum ControlRoutes {
     /// the registry `/metrics` shows (pass the one whose factory the
     /// supervisor was given), all behind `protection` (counted by the metrics).
     public static func router(
-        for supervisor: Supervisor, metrics: MetricsEndpoint = MetricsEndpoint(), protection: HTTPProtection = .init()
+        for supervisor: any SupervisorControl, metrics: MetricsEndpoint = MetricsEndpoint(), protection: HTTPProtection = .init()
     ) -> Router<BasicRequestContext> {
         let router = Router()
         var methodsByPath: [String: [HTTPRequest.Method]] = [
@@ -170,7 +173,7 @@ public enum ControlRoutes {
         }
     }
 
-    private static func stop(_ supervisor: Supervisor, _ task: String) async throws(ControlError) -> Reply {
+    private static func stop(_ supervisor: any SupervisorControl, _ task: String) async throws(ControlError) -> Reply {
         switch try await supervisor.stop(task) {
         case .stopped:
             let text = "Stopped \(task) workers"

@@ -19,13 +19,13 @@ enum HealthRoutes {
     static let livenessParameters = ["format"]
     static let readinessParameters = ["task", "format"]
 
-    static func add(to router: Router<BasicRequestContext>, supervisor: Supervisor, protection: HTTPProtection) {
+    static func add(to router: Router<BasicRequestContext>, supervisor: any SupervisorControl, protection: HTTPProtection) {
         let token = protection.token.map(AccessTokenMiddleware.init(token:))
         router.get(RouterPath(livenessPath)) { request, _ in
             let json = Reply.wantsJSON(request)
             if let refusal = token?.refusal(request) { return refusal }
             if let bad = unknownParameter(request, allowed: livenessParameters) { return bad }
-            let answered = await supervisor.answers()
+            let answered = await supervisor.answers(within: Liveness.deadline)
             return liveness(answered).response(json: json, status: answered == nil ? .serviceUnavailable : .ok)
         }
         router.get(RouterPath(readinessPath)) { request, _ in

@@ -42,12 +42,13 @@ struct Reply {
         switch error {
         case .unknownTask: .notFound
         case .notRunning, .restarting: .conflict
-        case .badValue, .unknownSetting, .badRequest, .badConfig: .badRequest
+        case .badValue, .cardinalityOutOfRange, .unknownSetting, .badRequest, .badConfig: .badRequest
         }
     }
 
     static func error(_ error: ControlError, json: Bool) -> Response {
-        failure(error.message, status: status(of: error), json: json)
+        let text = (error.isGoError ? "ERROR: " : "") + error.plain
+        return Reply(text: text + "\n", json: ["error": error.plain]).response(json: json, status: status(of: error))
     }
 
     static func failure(_ message: String, status: HTTPResponse.Status, json: Bool) -> Response {

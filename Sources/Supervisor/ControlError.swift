@@ -1,9 +1,12 @@
-/// Why a control request was refused. The API maps each case to a status
-/// code in one place; `message` is the body line users see.
+/// Why a control request was refused, as typed values: ControlAPI says it
+/// (the text and JSON bodies, the status code; `ControlError+Text.swift`).
 public enum ControlError: Error, Sendable, Equatable {
     case unknownTask(String)
     case notRunning(String)
+    /// A value the API cannot take; `allowed` says which it takes.
     case badValue(setting: String, value: String, allowed: String)
+    /// A cardinality below 0 or above `max_cardinality` (`max`).
+    case cardinalityOutOfRange(Int, max: Int)
     case unknownSetting(String)
     /// A rolling restart of the task (or of every task) is under way.
     case restarting(String)
@@ -12,41 +15,4 @@ public enum ControlError: Error, Sendable, Equatable {
     case badRequest(String)
     /// A config reload found the file unusable (nothing changed).
     case badConfig(ConfigError)
-
-    /// The settings `set` accepts.
-    public static let settable = ["cardinality"]
-
-    public var message: String {
-        switch self {
-        case .unknownTask(let name):
-            "ERROR: unknown task \(name)"
-        case .notRunning(let name):
-            "Task \(name) not running"
-        case .badValue(let setting, let value, let allowed):
-            "ERROR: invalid \(setting) \"\(value)\": \(allowed)"
-        case .restarting(let name):
-            "ERROR: a restart of \(name) is under way already"
-        case .badRequest(let problem):
-            "ERROR: \(problem)"
-        case .badConfig(let error):
-            "ERROR: \(error)"
-        case .unknownSetting(let setting):
-            "ERROR: unknown setting \"\(setting)\": the only settable one is "
-                + ControlError.settable.joined(separator: ", ")
-        }
-    }
-}
-
-extension ControlError {
-    /// Parses a cardinality given as text: decimal digits only, 0 to `max`.
-    public static func parseCardinality(_ text: String, max: Int) throws(ControlError) -> Int {
-        let allowed = "must be a whole number from 0 to \(max)"
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-            throw .badValue(setting: "cardinality", value: text, allowed: allowed)
-        }
-        guard let value = Int(text), value <= max else {
-            throw .badValue(setting: "cardinality", value: text, allowed: allowed + " (max_cardinality)")
-        }
-        return value
-    }
 }

@@ -62,11 +62,11 @@ extension Supervisor {
         taskNames.filter { (try? stop($0)) == .stopped }
     }
 
-    /// Changes a setting of a task (only `cardinality` exists).
-    public func set(_ name: String, setting: String, value: String) throws(ControlError) {
+    /// Gives a task `cardinality` workers (0 to `max_cardinality`).
+    public func setCardinality(_ name: String, to cardinality: Int) throws(ControlError) {
         _ = try pool(name)
-        guard setting == "cardinality" else { throw .unknownSetting(setting) }
-        let cardinality = try ControlError.parseCardinality(value, max: config.maxCardinality)
+        let max = config.maxCardinality
+        guard cardinality >= 0, cardinality <= max else { throw .cardinalityOutOfRange(cardinality, max: max) }
         let now = Moment.now()
         let previous = pools[name]!.cardinality
         let actions = pools[name]!.setCardinality(cardinality, now: now)

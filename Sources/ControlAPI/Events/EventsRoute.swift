@@ -49,7 +49,7 @@ enum EventsRoute {
         return Set(tasks)
     }
 
-    static func add(to router: Router<BasicRequestContext>, supervisor: Supervisor) {
+    static func add(to router: Router<BasicRequestContext>, supervisor: any SupervisorControl) {
         router.get(RouterPath(path)) { request, _ in
             let filter: Set<String>?
             do throws(Refusal) {

@@ -48,7 +48,7 @@ enum LogsRoute {
         return .success(query)
     }
 
-    static func add(to router: Router<BasicRequestContext>, supervisor: Supervisor) {
+    static func add(to router: Router<BasicRequestContext>, supervisor: any SupervisorControl) {
         router.get(RouterPath(path)) { request, context in
             let json = Reply.wantsJSON(request)
             let raw = context.parameters.get("name") ?? ""

@@ -28,7 +28,7 @@ public struct MetricsEndpoint: Sendable {
         self.process = ProcessMetrics(factory: factory)
     }
 
-    func add(to router: Router<BasicRequestContext>, supervisor: Supervisor) {
+    func add(to router: Router<BasicRequestContext>, supervisor: any SupervisorControl) {
         router.get(RouterPath(Self.path)) { _, _ in
             await supervisor.refreshMetrics()
             process.update()
