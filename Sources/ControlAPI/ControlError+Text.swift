@@ -19,6 +19,8 @@ extension ControlError {
             "invalid cardinality \"\(value)\": \(CardinalityText.allowed(max: max))" + (value > max ? " (max_cardinality)" : "")
         case .restarting(let name):
             "a restart of \(name) is under way already"
+        case .paused(let name):
+            "task \(name) is paused: resume it first (POST /tasks/\(name)/resume)"
         case .badRequest(let problem):
             problem
         case .badConfig(let error):

@@ -14,7 +14,7 @@ public enum ControlRoutes {
         let handler: @Sendable (any SupervisorControl, Request, BasicRequestContext) async throws(ControlError) -> Reply
     }
 
-    static let routes: [Route] = basicRoutes + RestartRoutes.routes
+    static let routes: [Route] = basicRoutes + RestartRoutes.routes + PoolOperationRoutes.routes
 
     static let basicRoutes: [Route] = [
         Route(path: "/list", methods: [.get]) { supervisor, _, _ in

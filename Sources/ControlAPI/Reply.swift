@@ -41,7 +41,7 @@ struct Reply {
     static func status(of error: ControlError) -> HTTPResponse.Status {
         switch error {
         case .unknownTask: .notFound
-        case .notRunning, .restarting: .conflict
+        case .notRunning, .restarting, .paused: .conflict
         case .badValue, .cardinalityOutOfRange, .unknownSetting, .badRequest, .badConfig: .badRequest
         }
     }

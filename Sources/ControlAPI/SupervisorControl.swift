@@ -25,6 +25,12 @@ public protocol SupervisorControl: Sendable {
     func setCardinality(_ name: String, to cardinality: Int) async throws(ControlError)
     func restart(_ name: String, pace: RolloutPaceOverride) async throws(ControlError) -> RestartOutcome
     func restartAll(pace: RolloutPaceOverride) async throws(ControlError) -> [String]
+    /// Pool operations (README "Pool operations"): a signal to every worker
+    /// (their pids), every autostart task started (their names), pause, resume.
+    func signal(_ name: String, signal: Int32) async throws(ControlError) -> [Int32]
+    func startAll() async -> [String]
+    func pause(_ name: String) async throws(ControlError) -> PoolStateMachine.PauseOutcome
+    func resume(_ name: String) async throws(ControlError) -> PoolStateMachine.ResumeOutcome
     func reload() async throws(ConfigError) -> ReloadReport
     func reloadPreview() async throws(ConfigError) -> ReloadReport
     /// Brings the gauges `/metrics` shows up to date.

@@ -25,6 +25,8 @@ enum TextFormat {
         if let startedAt = s.startedAt { fields["Started at"] = time(startedAt) }
         if let lastAlive = s.lastAliveAt { fields["Last alive at"] = time(lastAlive) }
         if s.stoppingWorkers > 0 { fields["Stopping Workers"] = "\(s.stoppingWorkers)" }
+        if s.paused == true { fields["Paused"] = "true" }
+        if let draining = s.drainingWorkers, draining > 0 { fields["Draining Workers"] = "\(draining)" }
         if let error = s.lastSpawnError { fields["Last spawn error"] = error }
         if let exit = s.lastExit { fields["Last exit"] = exit }
         if let rollout = s.rollout {
@@ -33,6 +35,7 @@ enum TextFormat {
                 ? "failed (\(oneLine(rollout.reason ?? "")))" : "\(rollout.replaced ?? 0)/\(rollout.total ?? 0) replaced"
         }
         if s.exits.startupTimeout > 0 { fields["Startup Timeouts"] = "\(s.exits.startupTimeout)" }
+        if s.exits.recycled > 0 { fields["Recycled Workers"] = "\(s.exits.recycled)" }
         if s.outputLinesDropped > 0 { fields["Dropped Output Lines"] = "\(s.outputLinesDropped)" }
         if let next = s.nextSpawnAt { fields["Next spawn at"] = time(next) }
         if let reason = s.backoffReason {
@@ -52,6 +55,7 @@ enum TextFormat {
         var line =
             "Task: \(w.task),\tPid: \(w.pid),\tStarted: \(time(w.startedAt)),\tLast alive at: \(time(w.lastAliveAt)) (\(ago) seconds ago)"
         if w.state != "running" { line += ",\tState: \(w.state)" }
+        if let reason = w.stopReason { line += ",\tStop reason: \(oneLine(reason))" }
         if !w.ready { line += ",\tReady: false" }
         if let status = w.status { line += ",\tStatus: \(status)" }
         if let job = w.job { line += ",\tJob: \(oneLine(job))" }

@@ -10,6 +10,8 @@ public enum ControlError: Error, Sendable, Equatable {
     case unknownSetting(String)
     /// A rolling restart of the task (or of every task) is under way.
     case restarting(String)
+    /// The task is paused (a rolling restart waits for its resume).
+    case paused(String)
     /// A request the API cannot take: `max_surge`/`max_unavailable` that
     /// cannot make progress, an unknown query parameter.
     case badRequest(String)

@@ -15,6 +15,9 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     public var stalledWorkers: Int
     /// Workers that were asked to stop and have not exited yet.
     public var stoppingWorkers: Int
+    /// Workers sent their `drain_signal`, waiting to get their stop signal
+    /// (absent in the replies of a manager without drains).
+    public var drainingWorkers: Int?
     public var startedAt: Date?
     /// Newest keep-alive of any worker, or the start time when none came.
     public var lastAliveAt: Date?
@@ -39,6 +42,8 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     public var backoffReason: String?
     /// The rolling restart under way, or the last one that failed.
     public var rollout: RolloutStatus?
+    /// True while the task is paused (absent otherwise).
+    public var paused: Bool?
     /// The task's effective settings (only in `GET /tasks/NAME`).
     public var settings: TaskSettings?
 
@@ -49,6 +54,7 @@ public struct TaskStatus: Sendable, Equatable, Codable {
         case deadWorkers = "dead_workers"
         case stalledWorkers = "stalled_workers"
         case stoppingWorkers = "stopping_workers"
+        case drainingWorkers = "draining_workers"
         case startedAt = "started_at"
         case lastAliveAt = "last_alive_at"
         case lastSpawnError = "last_spawn_error"
@@ -62,6 +68,7 @@ public struct TaskStatus: Sendable, Equatable, Codable {
         case quickFailures = "quick_failures"
         case backoffReason = "backoff_reason"
         case rollout
+        case paused
         case settings
     }
 }
@@ -95,8 +102,10 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
     public var pid: Int32
     public var startedAt: Date
     public var lastAliveAt: Date
-    /// `running`, or `stopping` while it is being stopped.
+    /// `running`, `draining` (sent its `drain_signal`), or `stopping` while it is being stopped.
     public var state: String
+    /// Why the pool chose to stop it (a scale-down), while it stops.
+    public var stopReason: String?
     /// Whether it is ready (see `ReadyOn`); a stopping worker keeps the value it had.
     public var ready = false
     /// Valid keep-alives received from it; nil fields were never sent.
@@ -111,6 +120,7 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case task, pid, state, ready, status, job, message
+        case stopReason = "stop_reason"
         case cpuSeconds = "cpu_seconds"
         case rssBytes = "rss_bytes"
         case startedAt = "started_at"
@@ -127,11 +137,14 @@ extension PoolStateMachine {
         var active = 0
         var ready = 0
         var stopping = 0
+        var draining = 0
         var newestBeat: Date?
         for worker in workers.values {
             if case .running = worker.state {
                 active += 1
                 if worker.readyAt != nil { ready += 1 }
+            } else if case .draining = worker.state {
+                draining += 1
             } else {
                 stopping += 1
             }
@@ -151,7 +164,9 @@ extension PoolStateMachine {
                     .map { ($0.rawValue, drops[$0] ?? 0) }))
         status.quickFailures = quickFailures
         status.readyWorkers = ready
+        status.drainingWorkers = draining
         status.rollout = rolloutState.map(RolloutStatus.init)
+        if isPaused { status.paused = true }
         if status.nextSpawnAt != nil, phase == .running { status.backoffReason = lastFailure?.reason }
         return status
     }
@@ -160,10 +175,19 @@ extension PoolStateMachine {
         workers.values.sorted { $0.pid < $1.pid }.map {
             var status = WorkerStatus(
                 task: name, pid: $0.pid, startedAt: $0.startedAt.date,
-                lastAliveAt: $0.lastAliveAt ?? $0.startedAt.date, state: $0.isRunning ? "running" : "stopping",
+                lastAliveAt: $0.lastAliveAt ?? $0.startedAt.date, state: Self.stateName($0.state),
                 keepAlives: $0.keepAlives, status: $0.reportedStatus?.rawValue, job: $0.job, message: $0.message)
             status.ready = $0.isReady
+            status.stopReason = $0.stopReason
             return status
+        }
+    }
+
+    static func stateName(_ state: WorkerRecord.State) -> String {
+        switch state {
+        case .running: "running"
+        case .draining: "draining"
+        case .terminating, .killed: "stopping"
         }
     }
 }

@@ -41,7 +41,7 @@ extension Supervisor {
         var metadata = Self.metadata(task, pid)
         metadata["signal"] = "\(SignalName.of(number))"
         switch signal {
-        case .terminate: logger.info("worker signalled", metadata: metadata)
+        case .terminate, .freeze, .thaw, .drain: logger.info("worker signalled", metadata: metadata)
         case .kill: logger.notice("worker signalled", metadata: metadata)
         }
     }

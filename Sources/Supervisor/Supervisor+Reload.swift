@@ -84,6 +84,9 @@ extension Supervisor {
             perform(follow, task: name, now: now)
             actions.append("cardinality \(previous) -> \(spec.cardinality)")
         }
+        if before.recycle != spec.recycle {
+            perform(pools[name]!.recycleLimitsChanged(now: now), task: name, now: now)
+        }
         // Deadlines moved earlier are scheduled again (later ones are found lazily).
         if before.stallTimeoutMS != spec.stallTimeoutMS || before.effectiveStartupTimeoutMS != spec.effectiveStartupTimeoutMS {
             for pid in pools[name]!.workers.keys {
@@ -102,6 +105,7 @@ extension Supervisor {
                 perform(follow, task: name, now: now)
                 actions.append("rolling restart")
             }
+            if outcome == .paused { actions.append("no rolling restart: paused (restart it once resumed)") }
         }
         let inPlace = keys.filter { $0 != "cardinality" && $0 != "autostart" && !ConfigDiff.launchKeyNames.contains($0) }
         if !inPlace.isEmpty { actions.append("applied in place") }

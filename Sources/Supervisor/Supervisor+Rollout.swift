@@ -15,6 +15,7 @@ extension Supervisor {
         switch outcome {
         case .notRunning: throw .notRunning(name)
         case .alreadyRestarting: throw .restarting(name)
+        case .paused: throw .paused(name)
         case .started: perform(actions, task: name, now: now)
         }
         return outcome
@@ -70,6 +71,11 @@ extension Supervisor {
                     restartQueue.removeFirst()
                     startNextQueuedRestart()
                 }
+            case .stopChosen(let pid, let reason, let draining):
+                logger.notice(
+                    "worker chosen to stop: \(reason)",
+                    metadata: ["task": "\(task)", "pid": .stringConvertible(pid), "draining": .stringConvertible(draining)])
+                emit(.workerStopping(pid: pid, reason: reason, draining: draining), task: task, now: now)
             case .rolloutFailed(let reason, let replaced, let total):
                 logger.warning("rolling restart failed: \(reason)", metadata: ["task": "\(task)"])
                 emit(.rolloutFailed(reason: reason, replaced: replaced, total: total), task: task, now: now)

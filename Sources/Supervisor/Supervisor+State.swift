@@ -3,10 +3,12 @@ import Glibc
 
 /// Run-time changes that survive a restart: the state file (`state_file`).
 extension Supervisor {
-    /// Every task: whether it runs, and its cardinality.
+    /// Every task: whether it runs, its cardinality, and whether it is paused.
     public func runtimeState() -> RuntimeState {
         RuntimeState(
-            tasks: pools.mapValues { .init(running: $0.phase == .running, cardinality: $0.cardinality) })
+            tasks: pools.mapValues {
+                .init(running: $0.phase == .running, cardinality: $0.cardinality, paused: $0.isPaused ? true : nil)
+            })
     }
 
     /// Saves the state after a control request. Not during a shutdown: the
@@ -28,6 +30,8 @@ extension Supervisor {
                 usable.tasks[name] = nil
                 continue
             }
+            // Its workers are paused as they are spawned.
+            if entry.paused == true, entry.running { pools[name]!.restorePause(now: .now()) }
             guard entry.cardinality <= config.maxCardinality else {
                 warnings.append(
                     "state file: cardinality \(entry.cardinality) of task \(name) is above max_cardinality (\(config.maxCardinality)); the config's is used")

@@ -48,6 +48,7 @@ extension Supervisor {
         case .running: "running"
         case .terminating: "stopping"
         case .killed: "killed"
+        case .draining: "draining"
         }
     }
 }

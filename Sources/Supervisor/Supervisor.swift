@@ -78,6 +78,8 @@ public actor Supervisor {
     let faultMetrics: FaultMetrics
     /// Descendants of workers that left their process groups (Supervisor+Escaped).
     var escaped: [pid_t: EscapedProcess] = [:]
+    /// Tasks with `max_memory` whose next memory reading is scheduled or under way.
+    var memoryChecks: Set<String> = []
 
     /// Keeps run-time changes (started, stopped, cardinality) in the state file.
     let stateWriter: StateWriter?
@@ -133,6 +135,7 @@ public actor Supervisor {
             }
         }
         if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), at: deadline) }
+        scheduleMemoryCheck(task: task)
         noteBackoff(task: task, now: now)
         if let reports = pools[task]?.takeReports(), !reports.isEmpty { noteReports(reports, task: task, now: now) }
     }
@@ -166,7 +169,12 @@ public actor Supervisor {
 
     private func send(_ signal: WorkerSignal, to pid: pid_t, task: String) {
         // `.terminate` is the task's stop signal (`stop_signal`).
-        let number = signal == .kill ? SIGKILL : pools[task]?.spec.launch.stopSignal ?? signal.number
+        let number: Int32
+        switch signal {
+        case .terminate: number = pools[task]?.spec.launch.stopSignal ?? signal.number
+        case .drain: number = pools[task]?.spec.drain.signal ?? signal.number
+        default: number = signal.number
+        }
         logSignal(signal, number: number, task: task, pid: pid)
         // Found while the worker's tree is whole; signalled with it.
         if signal == .terminate { stopEscapedDescendants(of: pid, task: task) }
@@ -284,6 +292,8 @@ public actor Supervisor {
             case drainTimeout(UInt64)
             /// SIGKILL to an escaped descendant of a worker (Supervisor+Escaped).
             case escaped(pid_t)
+            /// Read the memory of a task's workers (`max_memory`, Supervisor+Recycle).
+            case memoryCheck(String)
         }
         var at: ContinuousClock.Instant
         var target: Target
@@ -373,6 +383,8 @@ public actor Supervisor {
                 drainTimedOut(token)
             case .escaped(let pid):
                 killEscaped(pid, now: now.instant)
+            case .memoryCheck(let name):
+                checkMemory(task: name)
             }
         }
     }

@@ -7,8 +7,8 @@ enum Command: Equatable, Sendable {
     case list
     /// `st|status [TASK]`
     case status(task: String?)
-    /// `start TASK`
-    case start(task: String)
+    /// `start [TASK]`: TASK, or every autostart task that is not running.
+    case start(task: String?)
     /// `stop [TASK]`
     case stop(task: String?)
     /// `set TASK cardinality N`
@@ -17,6 +17,11 @@ enum Command: Equatable, Sendable {
     case restart(task: String?)
     /// `reload`: the manager re-reads its config file.
     case reload
+    /// `signal TASK SIG`: SIG to every worker of TASK.
+    case signal(task: String, signal: String)
+    /// `pause TASK` / `resume TASK`.
+    case pause(task: String)
+    case resume(task: String)
     /// `lw|listworkers TASK`
     case listWorkers(task: String)
     /// `watch [TASK]`
@@ -52,7 +57,7 @@ enum Setting: String, Equatable, Sendable, CaseIterable {
 /// The commands by name: every spelling (the Go console's aliases), usage and
 /// a one-line summary. The parser, the completer and `help` all read this.
 enum CommandName: String, CaseIterable, Sendable {
-    case open, list, status, start, stop, restart, reload, set, listWorkers, watch, tail, top, check, help, quit
+    case open, list, status, start, stop, restart, reload, set, signal, pause, resume, listWorkers, watch, tail, top, check, help, quit
 
     /// Every spelling that names this command, the usual one first.
     var spellings: [String] {
@@ -65,6 +70,9 @@ enum CommandName: String, CaseIterable, Sendable {
         case .restart: ["restart"]
         case .reload: ["reload"]
         case .set: ["set"]
+        case .signal: ["signal"]
+        case .pause: ["pause"]
+        case .resume: ["resume"]
         case .listWorkers: ["lw", "listworkers"]
         case .watch: ["watch"]
         case .tail: ["tail"]
@@ -81,8 +89,9 @@ enum CommandName: String, CaseIterable, Sendable {
         case .open: "HOST[:PORT][,HOST[:PORT]...]"
         case .list, .quit, .reload, .top: ""
         case .tail: "[-f] [-n N] TASK..."
-        case .status, .stop, .watch, .restart, .check: "[TASK]"
-        case .start, .listWorkers: "TASK"
+        case .status, .start, .stop, .watch, .restart, .check: "[TASK]"
+        case .listWorkers, .pause, .resume: "TASK"
+        case .signal: "TASK SIG"
         case .set: "TASK cardinality N"
         case .help: "[COMMAND]"
         }
@@ -98,11 +107,16 @@ enum CommandName: String, CaseIterable, Sendable {
         case .open: "connect to one manager, or to several (each command then goes to all of them)"
         case .list: "list the names of all tasks"
         case .status: "show the status of every running task, or of TASK"
-        case .start: "start TASK"
+        case .start: "start TASK, or every autostart task that is not running"
         case .stop: "stop every task, or TASK"
         case .restart: "replace every worker of TASK (or of every running task, one after another), new ones first"
         case .reload: "make the manager re-read its config file and apply what changed"
         case .set: "change the number of workers of TASK"
+        case .signal:
+            "send SIG (a name, with or without SIG: USR1, SIGHUP...) to every worker of TASK; "
+                + "STOP and CONT are pause and resume"
+        case .pause: "freeze every worker of TASK (SIGSTOP) and hold its stall and startup deadlines"
+        case .resume: "thaw the workers of a paused TASK (SIGCONT); their deadlines count from now"
         case .listWorkers: "list the workers of TASK"
         case .watch: "follow the lifecycle events of every task, or of TASK, until Ctrl-C"
         case .tail:

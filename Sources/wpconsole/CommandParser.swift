@@ -42,9 +42,17 @@ enum CommandParser {
             try line.atMost(1)
             return .status(task: values.first)
         case .start:
+            try line.atMost(1)
+            return .start(task: values.first)
+        case .signal:
+            guard let task = values.first else { throw line.missing("TASK and SIG") }
+            guard values.count >= 2 else { throw line.missing("SIG, a signal name such as USR1") }
+            try line.atMost(2)
+            return .signal(task: task, signal: values[1])
+        case .pause, .resume:
             guard let task = values.first else { throw line.missing("TASK") }
             try line.atMost(1)
-            return .start(task: task)
+            return name == .pause ? .pause(task: task) : .resume(task: task)
         case .stop:
             try line.atMost(1)
             return .stop(task: values.first)

@@ -27,10 +27,13 @@ struct Completer: Sendable {
     /// Candidates for the argument at `position` (0: the first) of `name`.
     private func arguments(of name: CommandName, position: Int, previous: [String]) -> [String] {
         switch (name, position) {
-        case (.status, 0), (.start, 0), (.stop, 0), (.listWorkers, 0), (.set, 0), (.watch, 0), (.restart, 0), (.tail, _), (.check, 0):
+        case (.status, 0), (.start, 0), (.stop, 0), (.listWorkers, 0), (.set, 0), (.watch, 0), (.restart, 0), (.tail, _), (.check, 0),
+            (.signal, 0), (.pause, 0), (.resume, 0):
             return taskNames
         case (.set, 1):
             return Setting.allCases.map(\.rawValue)
+        case (.signal, 1):
+            return Completer.signalNames
         case (.help, 0):
             return CommandName.allSpellings
         case (.open, _):
@@ -40,6 +43,14 @@ struct Completer: Sendable {
             return []
         }
     }
+}
+
+extension Completer {
+    /// What `signal TASK` completes (the manager's list: PoolSignal.allowed).
+    static let signalNames = [
+        "HUP", "INT", "QUIT", "ABRT", "KILL", "USR1", "USR2", "ALRM", "TERM", "WINCH", "TSTP", "TTIN", "TTOU", "URG", "IO",
+        "PWR", "PIPE",
+    ]
 }
 
 /// The completer's state, shared between the console (which refreshes the

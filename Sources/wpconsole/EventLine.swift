@@ -41,6 +41,8 @@ enum EventLine {
             return "\(worker) stalled (no keep-alive for \(int("silence_ms")) ms)"
         case "worker_exited":
             return "\(worker) exited: \(text("status")) (\(text("reason")))"
+        case "worker_stopping":
+            return "\(worker) chosen to stop: \(text("reason"))" + (o["draining"] as? Bool == true ? " (draining)" : "")
         case "worker_killed":
             return "\(worker) killed (SIGKILL)"
         case "backoff":

@@ -25,8 +25,16 @@ extension Command {
             return .list
         case .status(let task):
             return ManagerRequest(method: .get, path: "/tasks" + Self.segment(task))
-        case .start(let task):
+        case .start(.some(let task)):
             return ManagerRequest(method: .get, path: "/tasks\(Self.segment(task))/start")
+        case .start(nil):
+            return ManagerRequest(method: .post, path: "/tasks/start")
+        case .signal(let task, let signal):
+            return ManagerRequest(method: .post, path: "/tasks\(Self.segment(task))/signal\(Self.segment(signal))")
+        case .pause(let task):
+            return ManagerRequest(method: .post, path: "/tasks\(Self.segment(task))/pause")
+        case .resume(let task):
+            return ManagerRequest(method: .post, path: "/tasks\(Self.segment(task))/resume")
         case .stop(let task):
             return ManagerRequest(method: .delete, path: "/tasks" + Self.segment(task))
         case .set(let task, let setting, let value):

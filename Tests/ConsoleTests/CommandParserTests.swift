@@ -92,8 +92,16 @@ import Testing
         #expect(Self.error("help frobnicate") == #"unknown command "frobnicate" (type "help" for the list of commands)"#)
     }
 
-    @Test func missingArgumentsSayWhatIsMissing() {
-        #expect(Self.error("start") == "start: missing TASK (usage: start TASK)")
+    @Test func missingArgumentsSayWhatIsMissing() throws {
+        #expect(try Self.parse("start") == .start(task: nil))
+        #expect(Self.error("signal") == "signal: missing TASK and SIG (usage: signal TASK SIG)")
+        #expect(Self.error("signal A") == "signal: missing SIG, a signal name such as USR1 (usage: signal TASK SIG)")
+        #expect(Self.error("signal A USR1 B") == #"signal: unexpected "B" (usage: signal TASK SIG)"#)
+        #expect(try Self.parse("signal A usr1") == .signal(task: "A", signal: "usr1"))
+        #expect(Self.error("pause") == "pause: missing TASK (usage: pause TASK)")
+        #expect(Self.error("resume A B") == #"resume: unexpected "B" (usage: resume TASK)"#)
+        #expect(try Self.parse("PAUSE A") == .pause(task: "A"))
+        #expect(try Self.parse("resume A") == .resume(task: "A"))
         #expect(Self.error("lw") == "lw: missing TASK (usage: lw|listworkers TASK)")
         #expect(Self.error("listworkers") == "listworkers: missing TASK (usage: lw|listworkers TASK)")
         #expect(Self.error("open") == "open: missing HOST[:PORT] (usage: open|connect HOST[:PORT][,HOST[:PORT]...])")
@@ -108,7 +116,7 @@ import Testing
         #expect(Self.error("ls Task1") == #"ls: unexpected "Task1" (usage: ls|list)"#)
         #expect(Self.error("list a b") == #"list: unexpected "a" "b" (usage: ls|list)"#)
         #expect(Self.error("status A B") == #"status: unexpected "B" (usage: status|st [TASK])"#)
-        #expect(Self.error("start A B") == #"start: unexpected "B" (usage: start TASK)"#)
+        #expect(Self.error("start A B") == #"start: unexpected "B" (usage: start [TASK])"#)
         #expect(Self.error("stop A B C") == #"stop: unexpected "B" "C" (usage: stop [TASK])"#)
         #expect(Self.error("lw A B") == #"lw: unexpected "B" (usage: lw|listworkers TASK)"#)
         #expect(Self.error("watch A B") == #"watch: unexpected "B" (usage: watch [TASK])"#)

@@ -16,7 +16,7 @@ import Testing
         #expect(completer.candidates(before: "", word: "x").isEmpty)
     }
 
-    @Test(arguments: ["status ", "st ", "start ", "stop ", "lw ", "listworkers ", "set ", "watch ", "  status\t "])
+    @Test(arguments: ["status ", "st ", "start ", "stop ", "lw ", "listworkers ", "set ", "watch ", "  status\t ", "signal ", "pause ", "resume "])
     func taskNamesAfterCommandsThatTakeOne(before: String) {
         #expect(completer.candidates(before: before, word: "") == ["Alpha", "Batch", "Beta", "alpine"])
         #expect(completer.candidates(before: before, word: "B") == ["Batch", "Beta"])
@@ -28,6 +28,13 @@ import Testing
         #expect(completer.candidates(before: "set Alpha ", word: "c") == ["cardinality"])
         #expect(completer.candidates(before: "set Alpha ", word: "x").isEmpty)
         #expect(completer.candidates(before: "set Alpha cardinality ", word: "").isEmpty)
+    }
+
+    @Test func signalNamesAfterSignalTask() {
+        #expect(completer.candidates(before: "signal Alpha ", word: "US") == ["USR1", "USR2"])
+        #expect(completer.candidates(before: "signal Alpha ", word: "").contains("HUP"))
+        #expect(!completer.candidates(before: "signal Alpha ", word: "").contains("STOP"))
+        #expect(completer.candidates(before: "signal Alpha USR1 ", word: "").isEmpty)
     }
 
     @Test func nothingWhereNothingFits() {

@@ -110,7 +110,7 @@ extension IntegrationSuite {
         let cases: [([String], String)] = [
             ([host, "set", "Good"], "set: missing the setting (cardinality) and N (usage: set TASK cardinality N)"),
             ([host, "stauts"], #"unknown command "stauts" (did you mean "status"?)"#),
-            ([host, "start"], "start: missing TASK"),
+            ([host, "signal", "Good"], "signal: missing SIG"),
             ([host, "ls", "x"], #"ls: unexpected "x""#),
             ([host, "set", "Good", "cardinality", "many"], #"N must be a whole number, 0 or more, got "many""#),
             ([host, "set", "Good", "cardinality", "-1"], #"got "-1""#),

@@ -103,7 +103,7 @@ extension IntegrationSuite {
                     exits = (try? await m.taskJSON(name))?["exits"] as? [String: Int] ?? [:]
                     return exits.values.reduce(0, +) == 2
                 })
-                #expect(exits == ["clean": 2, "crashed": 0, "signaled": 0, "stalled": 0, "startup_timeout": 0])
+                #expect(exits == ["clean": 2, "crashed": 0, "signaled": 0, "stalled": 0, "startup_timeout": 0, "recycled": 0])
                 // Clean not only because the manager asked: they ended on their
                 // own with status 0, not by SIGTERM nor SIGKILL.
                 let log = m.stderr.lines.filter { $0.contains("worker exited") }

@@ -31,7 +31,7 @@ extension IntegrationSuite {
                 #expect(status["Killed Workers"] == "1")
                 #expect(status["Stalled Workers"] == "0")
                 let json = try await m.taskJSON("Work")
-                #expect(json["exits"] as? [String: Int] == ["clean": 1, "crashed": 2, "signaled": 1, "stalled": 0, "startup_timeout": 0])
+                #expect(json["exits"] as? [String: Int] == ["clean": 1, "crashed": 2, "signaled": 1, "stalled": 0, "startup_timeout": 0, "recycled": 0])
                 // Sorted into the block.
                 let keys = try await m.get("/tasks/Work").body.split(separator: "\n").map { String($0.split(separator: ":")[0]) }
                 #expect(keys == keys.sorted())

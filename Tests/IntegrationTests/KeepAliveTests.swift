@@ -221,7 +221,7 @@ extension IntegrationSuite {
                     return exits?["clean"] == 1
                 })
                 let exits = try await json(m, "Work")["exits"] as? [String: Int]
-                #expect(exits == ["clean": 1, "crashed": 0, "signaled": 0, "stalled": 0, "startup_timeout": 0])
+                #expect(exits == ["clean": 1, "crashed": 0, "signaled": 0, "stalled": 0, "startup_timeout": 0, "recycled": 0])
                 // Without the announcement the same death is counted as killed by a signal.
                 let next = try await m.waitForWorkers("Work", count: 1)[0]
                 kill(next, SIGKILL)

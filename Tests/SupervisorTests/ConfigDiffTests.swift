@@ -44,6 +44,25 @@ import Testing
         #expect(relaunch)
     }
 
+    /// The pool-operation keys change how workers are stopped and replaced,
+    /// not how they start: applied in place, no rolling restart.
+    @Test func drainRecyclingAndBackoffResetApplyInPlace() {
+        let old = ManagerConfig(tasks: [spec("A")])
+        let new = ManagerConfig(tasks: [
+            spec("A") {
+                $0.drain = DrainSettings(signal: SIGTSTP, timeoutMS: 1000)
+                $0.recycle.maxMemoryBytes = 1 << 20
+                $0.restart.backoffResetMS = 5000
+            }
+        ])
+        #expect(
+            ConfigDiff(from: old, to: new).tasks["A"]
+                == .changed(
+                    new.tasks[0],
+                    keys: ["restart policy", "drain_signal/drain_timeout", "max_lifetime/lifetime_jitter/max_memory/memory_check_interval/max_jobs"],
+                    relaunch: false))
+    }
+
     @Test func sameConfigIsEmpty() {
         let config = ManagerConfig(tasks: [spec("A"), spec("B")])
         #expect(ConfigDiff(from: config, to: config).isEmpty)

@@ -139,15 +139,40 @@ final class TaskDirectory {
         let config = try dir.parse(
             """
             {"path": "\(dir.path)", "filesuffix": "Task.sh", "min_uptime": 2000, "backoff_initial": 500,
-             "autotasks": {"Work": {"backoff_max": 8000, "min_uptime": 0}}}
+             "autotasks": {"Work": {"backoff_max": 8000, "min_uptime": 0, "backoff_reset": 5000}}}
             """)
         #expect(config.restart == RestartPolicy(minUptimeMS: 2000, initialBackoffMS: 500, maxBackoffMS: 60_000))
         let work = try #require(config.tasks.first { $0.name == "Work" })
         let other = try #require(config.tasks.first { $0.name == "Other" })
-        #expect(work.restart == RestartPolicy(minUptimeMS: 0, initialBackoffMS: 500, maxBackoffMS: 8000))
+        #expect(work.restart == RestartPolicy(minUptimeMS: 0, initialBackoffMS: 500, maxBackoffMS: 8000, backoffResetMS: 5000))
         #expect(other.restart == config.restart)
         let defaults = try dir.parse(#"{"path": "\#(dir.path)"}"#)
         #expect(defaults.restart == RestartPolicy(minUptimeMS: 1000, initialBackoffMS: 1000, maxBackoffMS: 60_000))
+        #expect(defaults.restart.backoffResetMS == 60_000)
+    }
+
+    @Test func drainAndRecyclingKeys() throws {
+        let dir = try TaskDirectory(files: ["WorkTask.sh", "OtherTask.sh"])
+        let config = try dir.parse(
+            """
+            {"path": "\(dir.path)", "filesuffix": "Task.sh",
+             "autotasks": {"Work": {"drain_signal": "sigtstp", "drain_timeout": 5000, "max_lifetime": 3600000,
+                                    "lifetime_jitter": 0.25, "max_memory": "200MiB", "memory_check_interval": 500, "max_jobs": 100},
+                           "Other": {"drain_signal": "USR1", "max_memory": 1000000}}}
+            """)
+        let work = try #require(config.tasks.first { $0.name == "Work" })
+        let other = try #require(config.tasks.first { $0.name == "Other" })
+        #expect(work.drain == DrainSettings(signal: SIGTSTP, timeoutMS: 5000))
+        #expect(work.recycle.maxLifetimeMS == 3_600_000)
+        #expect(work.recycle.lifetimeJitter == 0.25)
+        #expect(work.recycle.maxMemoryBytes == 200 << 20)
+        #expect(work.recycle.memoryCheckIntervalMS == 500)
+        #expect(work.recycle.maxJobs == 100)
+        #expect(other.drain == DrainSettings(signal: SIGUSR1, timeoutMS: 30_000))
+        #expect(other.recycle.maxMemoryBytes == 1_000_000)
+        #expect(other.recycle.memoryCheckIntervalMS == 2000)
+        #expect(TaskSettings(work).lines.contains("max_memory: 209715200 (200 MiB), memory_check_interval: 500"))
+        #expect(TaskSettings(work).lines.contains("drain_signal: SIGTSTP, drain_timeout: 5000"))
     }
 
     /// Every key tried with a wrong type or an impossible value: refused,
@@ -205,6 +230,21 @@ final class TaskDirectory {
         (#""backoff_initial": 90000"#, "backoff_initial", "backoff_max (60000) must be at least backoff_initial (90000)"),
         (#""autotasks": {"Good": {"backoff_max": 0}}"#, "autotasks.Good.backoff_max", "got 0"),
         (#""autotasks": {"Good": {"min_uptime": 1.5}}"#, "autotasks.Good.min_uptime", "got a number"),
+        (#""backoff_reset": -5"#, "backoff_reset", "got -5"),
+        (#""autotasks": {"Good": {"drain_signal": "STOP"}}"#, "autotasks.Good.drain_signal", "must be a signal name"),
+        (#""autotasks": {"Good": {"drain_signal": "KILL"}}"#, "autotasks.Good.drain_signal", "must be a signal name"),
+        (#""autotasks": {"Good": {"drain_signal": 10}}"#, "autotasks.Good.drain_signal", "got an integer"),
+        (#""autotasks": {"Good": {"drain_timeout": 500}}"#, "autotasks.Good.drain_timeout", "without drain_signal"),
+        (#""autotasks": {"Good": {"drain_signal": "TSTP", "drain_timeout": 0}}"#, "autotasks.Good.drain_timeout", "got 0"),
+        (#""autotasks": {"Good": {"max_lifetime": 0}}"#, "autotasks.Good.max_lifetime", "got 0"),
+        (#""autotasks": {"Good": {"max_lifetime": 1000, "lifetime_jitter": 1.5}}"#, "autotasks.Good.lifetime_jitter", "fraction from 0 to 1"),
+        (#""autotasks": {"Good": {"lifetime_jitter": 0.1}}"#, "autotasks.Good.lifetime_jitter", "without max_lifetime"),
+        (#""autotasks": {"Good": {"max_memory": "200 furlongs"}}"#, "autotasks.Good.max_memory", "such as \"200MiB\""),
+        (#""autotasks": {"Good": {"max_memory": 0}}"#, "autotasks.Good.max_memory", "got an integer (0)"),
+        (#""autotasks": {"Good": {"memory_check_interval": 500}}"#, "autotasks.Good.memory_check_interval", "without max_memory"),
+        (#""autotasks": {"Good": {"max_memory": "1GiB", "memory_check_interval": 10}}"#, "autotasks.Good.memory_check_interval", "100 or more"),
+        (#""autotasks": {"Good": {"max_jobs": 0}}"#, "autotasks.Good.max_jobs", "got 0"),
+        (#""autotasks": {"Good": {"backoff_reset": "60s"}}"#, "autotasks.Good.backoff_reset", "got a string"),
         (#""state_file": 5"#, "state_file", "must be a string"),
         (#""state_file": """#, "state_file", "must not be empty"),
         (#""state_file": "/nonexistent/wpm/state.json""#, "state_file", #"its directory "/nonexistent/wpm" does not exist"#),

@@ -61,9 +61,11 @@ import KeepAlive
         #expect(problem(#""min_ready": "100%", "ready_grace": 0"#) == "loaded")
     }
 
+    /// `backoff_reset` 0: a run of `min_uptime` is stable (PoolBackoffResetTests has the rest).
     func pool(cardinality: Int, health: HealthPolicy = HealthPolicy(), minUptimeMS: Int = 1000) -> PoolStateMachine {
         var spec = TaskSpec(
-            name: "T", command: "/bin/true", cardinality: cardinality, restart: RestartPolicy(minUptimeMS: minUptimeMS))
+            name: "T", command: "/bin/true", cardinality: cardinality,
+            restart: RestartPolicy(minUptimeMS: minUptimeMS, backoffResetMS: 0))
         spec.health = health
         return PoolStateMachine(spec: spec, jitter: .fixed(0.5))
     }

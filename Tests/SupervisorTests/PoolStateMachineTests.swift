@@ -12,10 +12,13 @@ import KeepAlive
     let origin = Moment.now()
     func t(_ seconds: Double) -> Moment { origin.advanced(by: .milliseconds(Int(seconds * 1000))) }
 
-    /// No jitter: the restart backoff is exactly 1 s, 2 s, 4 s ... (60 s at most).
+    /// No jitter: the restart backoff is exactly 1 s, 2 s, 4 s ... (60 s at
+    /// most); `backoff_reset` 0 (only `min_uptime` counts: PoolBackoffResetTests has the rest).
     func pool(cardinality: Int = 2, grace: Int = 500) -> PoolStateMachine {
         PoolStateMachine(
-            spec: TaskSpec(name: "T", command: "/bin/true", cardinality: cardinality, gracePeriodMS: grace),
+            spec: TaskSpec(
+                name: "T", command: "/bin/true", cardinality: cardinality, gracePeriodMS: grace,
+                restart: RestartPolicy(backoffResetMS: 0)),
             jitter: .fixed(0.5))
     }
 

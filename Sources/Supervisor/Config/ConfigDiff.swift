@@ -35,6 +35,8 @@ public struct ConfigDiff: Sendable, Equatable {
         ("max_surge/max_unavailable", { $0.rolloutPace != $1.rolloutPace }),
         ("capture_output", { $0.captureOutput != $1.captureOutput }),
         ("min_ready/ready_grace", { $0.health != $1.health }),
+        ("drain_signal/drain_timeout", { $0.drain != $1.drain }),
+        ("max_lifetime/lifetime_jitter/max_memory/memory_check_interval/max_jobs", { $0.recycle != $1.recycle }),
     ]
 
     /// The keys a worker is started with that have a name here; any other
@@ -77,6 +79,8 @@ public struct ConfigDiff: Sendable, Equatable {
         launchOld.rolloutPace = new.rolloutPace
         launchOld.captureOutput = new.captureOutput
         launchOld.health = new.health
+        launchOld.drain = new.drain
+        launchOld.recycle = new.recycle
         let relaunch = launchOld != new
         if relaunch {
             let named = launchKeys.filter { $0.differs(old, new) }.map(\.name)

@@ -15,7 +15,7 @@ public enum ConfigLoader {
     static let autotaskKeys: Set<String> = Set([
         "cardinality", "cmd", "args", "capture_output", "stall_timeout", "grace_period", "autostart",
     ]).union(Reader.restartKeys).union(Reader.readinessKeys).union(Reader.rolloutKeys).union(Reader.healthKeys)
-        .union(Reader.launchKeys)
+        .union(Reader.launchKeys).union(Reader.drainKeys).union(Reader.recycleKeys)
 
     /// Loads and validates `file`.
     public static func load(file: String) throws(ConfigError) -> ManagerConfig {
@@ -232,6 +232,8 @@ struct Reader {
         task.restart = try restartPolicy(entry, prefix: "\(key).", base: task.restart)
         try readiness(entry, to: &task, prefix: "\(key).")
         try rolloutPace(entry, to: &task, prefix: "\(key).", maxCardinality: maxCardinality)
+        try drain(entry, to: &task, prefix: "\(key).")
+        try recycle(entry, to: &task, prefix: "\(key).")
         task.health = try healthPolicy(entry, prefix: "\(key).", base: task.health, maxCardinality: maxCardinality)
         task.launch = try launchSettings(entry, prefix: "\(key).", base: task.launch)
     }

@@ -100,6 +100,10 @@ public struct TaskSpec: Sendable, Equatable {
     public var health = HealthPolicy()
     /// Environment, directory, user, limits and stop signal of its workers.
     public var launch = LaunchSettings()
+    /// The first phase of a stop (`drain_signal`, `drain_timeout`).
+    public var drain = DrainSettings()
+    /// When workers are replaced the graceful way (`max_lifetime`, `max_memory`, `max_jobs`).
+    public var recycle = RecyclePolicy()
 
     public init(
         name: String, command: String, args: [String] = [], cardinality: Int = 1,

@@ -53,6 +53,8 @@ public struct TaskSettings: Sendable, Equatable, Codable {
     public var minUptime: Int
     public var backoffInitial: Int
     public var backoffMax: Int
+    /// Optional: absent in the replies of a manager without it.
+    public var backoffReset: Int?
     /// Names `env` sets (values hidden), sorted.
     public var env: [String]
     /// Names `env` removes (null), sorted.
@@ -72,6 +74,15 @@ public struct TaskSettings: Sendable, Equatable, Codable {
     public var oomScoreAdj: Int?
     public var rlimits: [String: Limit]
     public var stopSignal: String
+    /// The two-phase stop (absent without `drain_signal`).
+    public var drainSignal: String?
+    public var drainTimeout: Int?
+    /// Recycling limits (each absent when not set).
+    public var maxLifetime: Int?
+    public var lifetimeJitter: Double?
+    public var maxMemory: Int?
+    public var memoryCheckInterval: Int?
+    public var maxJobs: Int?
     public var pdeathsig: Bool
     /// Whether its workers are started through the exec helper.
     public var execHelper: Bool
@@ -84,11 +95,19 @@ public struct TaskSettings: Sendable, Equatable, Codable {
         case minUptime = "min_uptime"
         case backoffInitial = "backoff_initial"
         case backoffMax = "backoff_max"
+        case backoffReset = "backoff_reset"
         case envRemoved = "env_removed"
         case clearEnv = "clear_env"
         case envFile = "env_file"
         case oomScoreAdj = "oom_score_adj"
         case stopSignal = "stop_signal"
+        case drainSignal = "drain_signal"
+        case drainTimeout = "drain_timeout"
+        case maxLifetime = "max_lifetime"
+        case lifetimeJitter = "lifetime_jitter"
+        case maxMemory = "max_memory"
+        case memoryCheckInterval = "memory_check_interval"
+        case maxJobs = "max_jobs"
         case execHelper = "exec_helper"
     }
 
@@ -104,6 +123,7 @@ public struct TaskSettings: Sendable, Equatable, Codable {
         minUptime = spec.restart.minUptimeMS
         backoffInitial = spec.restart.initialBackoffMS
         backoffMax = spec.restart.maxBackoffMS
+        backoffReset = spec.restart.backoffResetMS
         env = launch.env.filter { $0.value != nil }.keys.sorted()
         envRemoved = launch.env.filter { $0.value == nil }.keys.sorted()
         clearEnv = launch.clearEnv
@@ -119,6 +139,13 @@ public struct TaskSettings: Sendable, Equatable, Codable {
         oomScoreAdj = launch.oomScoreAdj
         rlimits = launch.rlimits.mapValues { Limit(soft: LimitValue($0.soft), hard: LimitValue($0.hard)) }
         stopSignal = StopSignal.name(launch.stopSignal)
+        drainSignal = spec.drain.signal.map(PoolSignal.name)
+        drainTimeout = spec.drain.signal != nil ? spec.drain.timeoutMS : nil
+        maxLifetime = spec.recycle.maxLifetimeMS
+        lifetimeJitter = spec.recycle.maxLifetimeMS != nil ? spec.recycle.lifetimeJitter : nil
+        maxMemory = spec.recycle.maxMemoryBytes
+        memoryCheckInterval = spec.recycle.maxMemoryBytes != nil ? spec.recycle.memoryCheckIntervalMS : nil
+        maxJobs = spec.recycle.maxJobs
         pdeathsig = launch.parentDeathSignal
         execHelper = launch.needsHelper
     }
@@ -137,6 +164,7 @@ public struct TaskSettings: Sendable, Equatable, Codable {
             "min_uptime: \(minUptime)",
             "backoff_initial: \(backoffInitial)",
             "backoff_max: \(backoffMax)",
+            "backoff_reset: \(backoffReset ?? RestartPolicy.defaultBackoffResetMS)",
             "clear_env: \(clearEnv)",
             "env: [\(env.joined(separator: ", "))] (values hidden)",
         ]
@@ -153,6 +181,12 @@ public struct TaskSettings: Sendable, Equatable, Codable {
             lines.append("rlimits.\(name): soft \(rlimits[name]!.soft), hard \(rlimits[name]!.hard)")
         }
         lines.append("stop_signal: \(stopSignal)")
+        if let drainSignal, let drainTimeout { lines.append("drain_signal: \(drainSignal), drain_timeout: \(drainTimeout)") }
+        if let maxLifetime { lines.append("max_lifetime: \(maxLifetime), lifetime_jitter: \(lifetimeJitter ?? 0)") }
+        if let maxMemory {
+            lines.append("max_memory: \(maxMemory) (\(RecyclePolicy.bytesText(maxMemory))), memory_check_interval: \(memoryCheckInterval ?? 0)")
+        }
+        if let maxJobs { lines.append("max_jobs: \(maxJobs)") }
         lines.append("pdeathsig: \(pdeathsig)")
         lines.append("exec helper: \(execHelper ? "yes" : "no")")
         return lines

@@ -30,6 +30,8 @@ extension Supervisor {
             guard let pool = pools[task], let worker = pool.workers[pid], worker.stalled else { return }
             let deadline = pool.stallDeadline(for: worker)
             metrics.stallDetected(task: task, lag: ContinuousClock.now - deadline)
+        case .freeze, .thaw, .drain:
+            break
         }
     }
 

@@ -20,6 +20,7 @@ extension SupervisorEvent: Encodable {
         case maxUnavailable = "max_unavailable"
         case replaced, total
         case durationMS = "duration_ms"
+        case draining
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -56,6 +57,9 @@ extension SupervisorEvent: Encodable {
             try c.encode(LogTimestamp.format(until), forKey: .until)
             try c.encode(delay, forKey: .delayMS)
             try c.encode(reason.rawValue, forKey: .reason)
+        case .workerStopping(_, let reason, let draining):
+            try c.encode(reason, forKey: .reason)
+            try c.encode(draining, forKey: .draining)
         case .eventsLost(let count):
             try c.encode(count, forKey: .count)
         case .rolloutStarted(let surge, let unavailable, let cardinality):

@@ -27,6 +27,9 @@ public struct SupervisorEvent: Sendable, Equatable {
         case workerExited(pid: pid_t, status: ExitStatus, reason: ExitCounts.Kind)
         /// SIGKILL was sent to a worker's process group.
         case workerKilled(pid: pid_t)
+        /// The pool chose this worker to stop (a scale-down, recycling) and
+        /// why; `draining`: its `drain_signal` was sent, the stop signal follows.
+        case workerStopping(pid: pid_t, reason: String, draining: Bool)
         /// Spawns of the task are held back until `until` (after a failed
         /// spawn, or a worker that died younger than the respawn interval).
         case backoff(until: Date, delayMS: Int, reason: BackoffReason)
@@ -80,6 +83,7 @@ public struct SupervisorEvent: Sendable, Equatable {
         case .workerStartupTimeout: "worker_startup_timeout"
         case .workerExited: "worker_exited"
         case .workerKilled: "worker_killed"
+        case .workerStopping: "worker_stopping"
         case .backoff: "backoff"
         case .rolloutStarted: "rollout_started"
         case .rolloutProgress: "rollout_progress"
@@ -94,7 +98,7 @@ public struct SupervisorEvent: Sendable, Equatable {
     public var pid: pid_t? {
         switch kind {
         case .workerSpawned(let pid), .workerReady(let pid), .workerStalled(let pid, _), .workerExited(let pid, _, _),
-            .workerKilled(let pid), .workerStartupTimeout(let pid, _):
+            .workerKilled(let pid), .workerStartupTimeout(let pid, _), .workerStopping(let pid, _, _):
             pid
         default:
             nil
@@ -111,8 +115,9 @@ extension ExitCounts.Kind {
         case .signaled: "signaled"
         case .stalled: "stalled"
         case .startupTimeout: "startup_timeout"
+        case .recycled: "recycled"
         }
     }
 
-    public static let all: [ExitCounts.Kind] = [.clean, .crashed, .signaled, .stalled, .startupTimeout]
+    public static let all: [ExitCounts.Kind] = [.clean, .crashed, .signaled, .stalled, .startupTimeout, .recycled]
 }

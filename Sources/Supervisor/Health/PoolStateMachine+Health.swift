@@ -2,11 +2,11 @@ extension PoolStateMachine {
     /// How long the task has been in restart backoff at `now`: since the
     /// first quick failure of a streak that no stable run has ended yet (a
     /// worker started after the last quick failure that has lived
-    /// `min_uptime`). Nil when it is not, or not running.
+    /// `min_uptime` and `backoff_reset`). Nil when it is not, or not running.
     public func restartBackoff(now: ContinuousClock.Instant) -> Duration? {
         guard phase == .running, quickFailures > 0, let since = backoffSince, let last = lastFailure?.at else { return nil }
         let stable = workers.values.contains {
-            $0.isRunning && $0.startedAt.instant > last && $0.startedAt.instant.advanced(by: minUptime) <= now
+            $0.isRunning && $0.startedAt.instant > last && $0.startedAt.instant.advanced(by: stableRun) <= now
         }
         return stable ? nil : since.duration(to: now)
     }

@@ -12,6 +12,8 @@ public struct ExitCounts: Sendable, Equatable, Codable {
         case stalled
         /// Stopped for not getting ready within `startup_timeout`.
         case startupTimeout
+        /// Replaced the graceful way, past `max_lifetime`, `max_memory` or `max_jobs`.
+        case recycled
     }
 
     public var clean = 0
@@ -19,10 +21,12 @@ public struct ExitCounts: Sendable, Equatable, Codable {
     public var signaled = 0
     public var stalled = 0
     public var startupTimeout = 0
+    public var recycled = 0
 
     enum CodingKeys: String, CodingKey {
         case clean, crashed, signaled, stalled
         case startupTimeout = "startup_timeout"
+        case recycled
     }
 
     public init() {}
@@ -35,6 +39,7 @@ public struct ExitCounts: Sendable, Equatable, Codable {
         stalled = try c.decode(Int.self, forKey: .stalled)
         // Absent in the replies of a manager without startup timeouts.
         startupTimeout = try c.decodeIfPresent(Int.self, forKey: .startupTimeout) ?? 0
+        recycled = try c.decodeIfPresent(Int.self, forKey: .recycled) ?? 0
     }
 
     mutating func count(_ kind: Kind) {
@@ -44,12 +49,14 @@ public struct ExitCounts: Sendable, Equatable, Codable {
         case .signaled: signaled += 1
         case .stalled: stalled += 1
         case .startupTimeout: startupTimeout += 1
+        case .recycled: recycled += 1
         }
     }
 
     static func kind(of worker: WorkerRecord, status: ExitStatus) -> Kind {
         if worker.missedStartup { return .startupTimeout }
         if worker.stalled { return .stalled }
+        if worker.recycleReason != nil, !worker.isRunning { return .recycled }
         if !worker.isRunning || worker.reportedStatus == .stopping { return .clean }
         switch status {
         case .exited(let code): return code == 0 ? .clean : .crashed

@@ -15,13 +15,22 @@ public enum PoolAction: Sendable, Hashable {
 
 /// The signals the supervisor sends to workers.
 public enum WorkerSignal: Sendable, Hashable {
+    /// The task's stop signal (`stop_signal`, SIGTERM by default).
     case terminate
     case kill
+    /// SIGSTOP (pause) and SIGCONT (resume, or before the stop signal of a paused worker).
+    case freeze
+    case thaw
+    /// The task's `drain_signal` (the first phase of a two-phase stop).
+    case drain
 
     public var number: Int32 {
         switch self {
         case .terminate: SIGTERM
         case .kill: SIGKILL
+        case .freeze: SIGSTOP
+        case .thaw: SIGCONT
+        case .drain: SIGTERM
         }
     }
 }

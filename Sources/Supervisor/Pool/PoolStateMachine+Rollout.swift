@@ -10,6 +10,7 @@ extension PoolStateMachine {
     /// `Rollout.superseded`) and this one replaces every worker again.
     public mutating func restart(pace: Rollout.Pace, superseding: Bool = false, now: Moment) -> (RestartOutcome, [PoolAction]) {
         guard phase == .running else { return (.notRunning, []) }
+        guard pausedSince == nil else { return (.paused, []) }
         if let current = rollout {
             guard superseding else { return (.alreadyRestarting, []) }
             reports.append(.rolloutFailed(reason: Rollout.superseded, replaced: current.replaced, total: cardinality))
@@ -66,7 +67,7 @@ extension PoolStateMachine {
         let newInFlight = spawnsInFlight - staleSpawns
         if newInFlight > 0 { actions.append(.cancelSpawns(count: newInFlight)) }
         let failed = workers.values.filter { $0.isRunning && !$0.isReady && $0.generation >= current.generation }
-        for worker in failed.sorted(by: { $0.pid < $1.pid }) { actions.append(terminate(worker.pid, now: now)) }
+        for worker in failed.sorted(by: { $0.pid < $1.pid }) { actions += terminate(worker.pid, now: now) }
         return actions + reconcile(now: now)
     }
 
@@ -96,23 +97,27 @@ extension PoolStateMachine {
         if new.count > cardinality {
             let order = new.sorted { $0.isReady != $1.isReady ? !$0.isReady : $0.sequence > $1.sequence }
             for worker in order.prefix(new.count - cardinality) {
-                actions.append(terminate(worker.pid, now: now))
+                actions += terminate(worker.pid, now: now)
                 if worker.isReady { ready -= 1 }
                 newCount -= 1
             }
         }
 
         // Old workers: one not ready goes at once; a ready one only while
-        // the ready count stays at or above the floor. Oldest first.
+        // the ready count stays at or above the floor. Idle ones before
+        // those without status before busy ones, oldest first.
         let floor = max(0, cardinality - current.pace.maxUnavailable)
-        old.sort { $0.isReady != $1.isReady ? !$0.isReady : $0.sequence < $1.sequence }
+        old.sort {
+            let (a, b) = (StopClass(of: $0), StopClass(of: $1))
+            return a != b ? a < b : $0.sequence < $1.sequence
+        }
         var oldLeft = old.count
         for worker in old {
             if worker.isReady {
                 guard ready - 1 >= floor else { break }
                 ready -= 1
             }
-            actions.append(terminate(worker.pid, now: now))
+            actions += terminate(worker.pid, now: now)
             oldLeft -= 1
         }
 

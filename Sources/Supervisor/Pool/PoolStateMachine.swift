@@ -20,11 +20,13 @@ public struct PoolStateMachine: Sendable {
     public private(set) var startedAt: Moment?
     /// Every worker process not reaped yet. A worker's state changes only
     /// through `setState`, which keeps `activeWorkers` and `killDeadlines`.
-    public private(set) var workers: [pid_t: WorkerRecord] = [:]
+    public internal(set) var workers: [pid_t: WorkerRecord] = [:]
     /// Workers that count toward the cardinality (running ones).
     public private(set) var activeWorkers = 0
     /// The SIGKILL deadlines of terminating workers.
     private var killDeadlines: [pid_t: ContinuousClock.Instant] = [:]
+    /// The stop-signal deadlines of draining workers (`drain_timeout`).
+    private var drainDeadlines: [pid_t: ContinuousClock.Instant] = [:]
     /// Workers of the current run that ended, for any reason.
     public private(set) var deadWorkers = 0
     /// Workers of the current run that were stopped for missing keep-alives.
@@ -62,6 +64,8 @@ public struct PoolStateMachine: Sendable {
     var staleSpawns = 0
     /// Facts for the owner, taken with `takeReports`.
     var reports: [PoolReport] = []
+    /// Since when the task is paused (see `pause`); nil when it is not.
+    public internal(set) var pausedSince: Moment?
 
     public init(spec: TaskSpec, jitter: JitterSource = JitterSource()) {
         self.spec = spec
@@ -70,6 +74,10 @@ public struct PoolStateMachine: Sendable {
     }
 
     public var name: String { spec.name }
+    /// Which start of the task this is (workers of earlier ones are old).
+    var runNumber: UInt64 { run }
+    /// A number in [0, 1) from the pool's jitter source.
+    mutating func jitterUnit() -> Double { jitter.unit() }
     public var gracePeriod: Duration { .milliseconds(spec.gracePeriodMS) }
     public var stallTimeout: Duration { .milliseconds(spec.stallTimeoutMS) }
 
@@ -77,8 +85,7 @@ public struct PoolStateMachine: Sendable {
     public var nextDeadline: ContinuousClock.Instant? {
         let wantsSpawn = phase == .running && (rollout != nil || activeWorkers + spawnsInFlight < cardinality)
         let spawnAt = wantsSpawn ? spawnNotBefore : nil
-        guard let killAt = killDeadlines.values.min() else { return spawnAt }
-        return spawnAt.map { min($0, killAt) } ?? killAt
+        return [spawnAt, killDeadlines.values.min(), drainDeadlines.values.min(), nextLifetimeEnd].compactMap { $0 }.min()
     }
 
     // MARK: events
@@ -116,7 +123,10 @@ public struct PoolStateMachine: Sendable {
             endRollout()
             let pids = workers.values.filter(\.isRunning).map(\.pid).sorted()
             let cancel: [PoolAction] = spawnsInFlight > 0 ? [.cancelSpawns(count: spawnsInFlight)] : []
-            return (.stopped, cancel + pids.map { terminate($0, now: now) })
+            let actions = cancel + pids.flatMap { terminate($0, now: now) }
+            // Every worker was thawed with its stop signal: a stop ends the pause.
+            pausedSince = nil
+            return (.stopped, actions)
         }
     }
 
@@ -137,10 +147,14 @@ public struct PoolStateMachine: Sendable {
         staleSpawns = max(0, staleSpawns - 1)
         activeWorkers += 1
         lastSpawnError = nil
+        assignLifetime(pid, now: now)
         // A spawn that lands after a stop is stopped like any other worker;
         // one that lands after a scale-down makes the pool too large, and
         // the newest worker (this one) is stopped.
-        return phase == .running ? reconcile(now: now) : [terminate(pid, now: now)]
+        guard phase == .running else { return terminate(pid, now: now) }
+        // A worker spawned while the task is paused is paused too.
+        let freeze: [PoolAction] = pausedSince != nil ? [.signal(pid: pid, .freeze)] : []
+        return freeze + reconcile(now: now)
     }
 
     /// A worker asked for by `.spawn` could not be started, and `abandoned`
@@ -173,6 +187,7 @@ public struct PoolStateMachine: Sendable {
         guard let worker = workers.removeValue(forKey: pid) else { return nil }
         if worker.isRunning { activeWorkers -= 1 }
         killDeadlines[pid] = nil
+        drainDeadlines[pid] = nil
         if worker.run == run {
             deadWorkers += 1
             lastExit = (status, now.date)
@@ -180,11 +195,12 @@ public struct PoolStateMachine: Sendable {
         }
         guard phase == .running else { return [] }
         if worker.isRunning {
-            // It ended on its own: quickly (a failure), or after a stable run.
-            if now.instant < worker.startedAt.instant.advanced(by: minUptime) {
-                quickFailure(status.description, spawnFailed: false, now: now)
-            } else {
-                quickFailures = 0
+            // It ended on its own: quickly or failing before `backoff_reset`
+            // (a failure), or after a stable run.
+            switch RestartPolicy.judge(exitOf: worker, status: status, now: now, policy: spec.restart) {
+            case .failure: quickFailure(status.description, spawnFailed: false, now: now)
+            case .stableRun: quickFailures = 0
+            case .neither: break
             }
             if let rollout, worker.generation >= rollout.generation {
                 return failRollout("new worker \(pid) exited: \(status)", now: now)
@@ -200,7 +216,11 @@ public struct PoolStateMachine: Sendable {
             setState(pid, .killed)
             actions.append(.signal(pid: pid, .kill))
         }
+        for (pid, stopAt) in drainDeadlines.sorted(by: { $0.key < $1.key }) where stopAt <= now.instant {
+            actions += endDrain(pid, now: now)
+        }
         if phase == .running {
+            markLifetimesEnded(now: now)
             actions += reconcile(now: now)
         }
         return actions
@@ -233,8 +253,14 @@ public struct PoolStateMachine: Sendable {
         guard let (first, becameReady, current) = workers[message.pid]?.keptAlive(message, readyOn: spec.readyOn, now: now)
         else { return KeepAliveResult() }
         if current == run { keepAlivesReceived += 1 }
-        guard becameReady else { return KeepAliveResult(first: first) }
-        let actions = rollout != nil && phase == .running ? reconcile(now: now) : []
+        // A draining worker that says it is idle (or leaving) gets its stop signal now.
+        if case .draining = workers[message.pid]!.state, message.status == .ready || message.status == .stopping {
+            return KeepAliveResult(first: first, actions: endDrain(message.pid, now: now))
+        }
+        let recycling = noteJob(message.job, of: message.pid, now: now)
+        guard becameReady else { return KeepAliveResult(first: first, actions: recycling) }
+        // A replacement got ready: a rollout or a recycling may go on.
+        let actions = recycling.isEmpty && phase == .running && (rollout != nil || spec.recycle.isEnabled) ? reconcile(now: now) : recycling
         return KeepAliveResult(first: first, ready: now.instant.advanced(by: stallTimeout), actions: actions)
     }
 
@@ -256,9 +282,10 @@ public struct PoolStateMachine: Sendable {
         return (worker.lastAliveInstant ?? worker.startedAt.instant).advanced(by: stallTimeout + worker.stallPushedBack)
     }
 
-    /// The stall (or startup) deadline of `pid`; nil unless it is a running worker.
+    /// The stall (or startup) deadline of `pid`; nil unless it is a running
+    /// worker (and the task is not paused: see `pause`).
     public func stallDeadline(of pid: pid_t) -> ContinuousClock.Instant? {
-        guard let worker = workers[pid], worker.isRunning else { return nil }
+        guard pausedSince == nil, let worker = workers[pid], worker.isRunning else { return nil }
         return stallDeadline(for: worker)
     }
 
@@ -302,7 +329,7 @@ public struct PoolStateMachine: Sendable {
                 quickFailure("not ready within startup_timeout (\(spec.effectiveStartupTimeoutMS) ms)", spawnFailed: false, now: now)
             }
         }
-        var actions = [terminate(pid, now: now)]
+        var actions = terminate(pid, now: now, drain: false)
         if phase == .running, let rollout, worker.generation >= rollout.generation {
             let reason = ready ? "new worker \(pid) stalled" : "new worker \(pid) not ready within startup_timeout (\(spec.effectiveStartupTimeoutMS) ms)"
             actions += failRollout(reason, now: now)
@@ -316,15 +343,17 @@ public struct PoolStateMachine: Sendable {
     // MARK: helpers
 
     public var minUptime: Duration { .milliseconds(spec.restart.minUptimeMS) }
+    /// How long a worker runs for the quick failures to start over (see `RestartPolicy`).
+    public var stableRun: Duration { .milliseconds(spec.restart.stableRunMS) }
 
     /// A worker failed quickly (`reason`: its exit status or the spawn
     /// error): the next spawn waits for the backoff. A worker started since
-    /// the previous failure that has run `min_uptime` means the run between
+    /// the previous failure that has run `stableRun` means the run between
     /// was stable: the count starts over.
     mutating func quickFailure(_ reason: String, spawnFailed: Bool, now: Moment) {
         if let last = lastFailure?.at {
             let stable = workers.values.contains {
-                $0.isRunning && $0.startedAt.instant > last && $0.startedAt.instant.advanced(by: minUptime) <= now.instant
+                $0.isRunning && $0.startedAt.instant > last && $0.startedAt.instant.advanced(by: stableRun) <= now.instant
             }
             if stable { quickFailures = 0 }
         }
@@ -335,10 +364,25 @@ public struct PoolStateMachine: Sendable {
         spawnNotBefore = max(spawnNotBefore ?? retry, retry)
     }
 
-    mutating func terminate(_ pid: pid_t, now: Moment) -> PoolAction {
+    /// Sends `pid` its stop signal (SIGCONT first while the task is paused:
+    /// a stopped process would not act on it), SIGKILL after the grace
+    /// period. With `drain_signal` (and `drain`), a ready worker gets that
+    /// first, and its stop signal later (see `DrainSettings`).
+    mutating func terminate(_ pid: pid_t, now: Moment, drain: Bool = true) -> [PoolAction] {
+        let thaw: [PoolAction] = pausedSince != nil ? [.signal(pid: pid, .thaw)] : []
+        if drain, spec.drain.signal != nil, let worker = workers[pid], worker.isRunning, worker.isReady {
+            setState(pid, .draining(stopAt: now.instant.advanced(by: .milliseconds(spec.drain.timeoutMS))))
+            return thaw + [.signal(pid: pid, .drain)]
+        }
         let killAt = now.instant.advanced(by: gracePeriod)
         setState(pid, .terminating(killAt: killAt))
-        return .signal(pid: pid, .terminate)
+        return thaw + [.signal(pid: pid, .terminate)]
+    }
+
+    /// The second phase of a two-phase stop: the stop signal.
+    mutating func endDrain(_ pid: pid_t, now: Moment) -> [PoolAction] {
+        guard case .draining = workers[pid]?.state else { return [] }
+        return terminate(pid, now: now, drain: false)
     }
 
     private mutating func setState(_ pid: pid_t, _ state: WorkerRecord.State) {
@@ -350,6 +394,11 @@ public struct PoolStateMachine: Sendable {
         } else {
             killDeadlines[pid] = nil
         }
+        if case .draining(let stopAt) = state {
+            drainDeadlines[pid] = stopAt
+        } else {
+            drainDeadlines[pid] = nil
+        }
         workers[pid]!.state = state
     }
 
@@ -358,21 +407,26 @@ public struct PoolStateMachine: Sendable {
     /// running workers.
     mutating func reconcile(now: Moment) -> [PoolAction] {
         if rollout != nil { return reconcileRollout(now: now) }
+        // Workers past a recycling limit: replacements first, at most
+        // max_surge above the cardinality (see +Recycle).
+        let due = spec.recycle.isEnabled ? recycleDue : []
+        var actions = stopRecycled(due: due, now: now)
+        let cardinality = self.cardinality + (due.isEmpty ? 0 : recycleSurge(due: recycleDue.count))
         let active = activeWorkers
         let total = active + spawnsInFlight
         if total < cardinality {
-            if let notBefore = spawnNotBefore, notBefore > now.instant { return [] }
+            if let notBefore = spawnNotBefore, notBefore > now.instant { return actions }
             spawnNotBefore = nil
             spawnsInFlight += cardinality - total
-            return [.spawn(count: cardinality - total)]
+            return actions + [.spawn(count: cardinality - total)]
         }
-        var actions: [PoolAction] = []
         if total > cardinality, spawnsInFlight > 0 {
             actions.append(.cancelSpawns(count: min(total - cardinality, spawnsInFlight)))
         }
         if active > cardinality {
-            let newest = workers.values.filter(\.isRunning).sorted { $0.sequence > $1.sequence }
-            actions += newest.prefix(active - cardinality).map { terminate($0.pid, now: now) }
+            for (pid, why) in scaleDownVictims(count: active - cardinality) {
+                actions += stopChosen(pid, reason: "scale-down: \(why)", now: now)
+            }
         }
         return actions
     }

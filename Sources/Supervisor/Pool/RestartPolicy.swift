@@ -3,28 +3,39 @@
 /// quick failure; the next spawn waits `initialBackoffMS`, doubled with
 /// every further quick failure in a row up to `maxBackoffMS`, each delay
 /// jittered by ±20% (so crash-looping pools do not beat in step). A worker
-/// started after the last quick failure that lives `minUptimeMS` is a stable
-/// run: the count starts over. The task never gives up: it keeps trying at
-/// the capped delay.
+/// that ends on its own with a failure (a non-zero status, a signal) within
+/// `backoffResetMS` of its start counts as a quick failure too, even after
+/// `minUptimeMS`. A worker started after the last quick failure that lives
+/// `stableRunMS` (the longer of the two) is a stable run: the count starts
+/// over. The task never gives up: it keeps trying at the capped delay.
 public struct RestartPolicy: Sendable, Equatable {
     public static let defaultMinUptimeMS = 1000
     public static let defaultInitialBackoffMS = 1000
     public static let defaultMaxBackoffMS = 60_000
+    public static let defaultBackoffResetMS = 60_000
     /// Jitter: each delay is the nominal one times 1 ± this.
     public static let jitter = 0.2
 
     public var minUptimeMS = RestartPolicy.defaultMinUptimeMS
     public var initialBackoffMS = RestartPolicy.defaultInitialBackoffMS
     public var maxBackoffMS = RestartPolicy.defaultMaxBackoffMS
+    /// A failed exit within this long of the worker's start counts toward
+    /// the backoff (`backoff_reset`).
+    public var backoffResetMS = RestartPolicy.defaultBackoffResetMS
 
     public init(
         minUptimeMS: Int = RestartPolicy.defaultMinUptimeMS, initialBackoffMS: Int = RestartPolicy.defaultInitialBackoffMS,
-        maxBackoffMS: Int = RestartPolicy.defaultMaxBackoffMS
+        maxBackoffMS: Int = RestartPolicy.defaultMaxBackoffMS, backoffResetMS: Int = RestartPolicy.defaultBackoffResetMS
     ) {
         self.minUptimeMS = minUptimeMS
         self.initialBackoffMS = initialBackoffMS
         self.maxBackoffMS = maxBackoffMS
+        self.backoffResetMS = backoffResetMS
     }
+
+    /// How long a worker must run for the count of quick failures to start
+    /// over (`min_uptime` 0 turns the backoff off, `backoff_reset` with it).
+    public var stableRunMS: Int { minUptimeMS == 0 ? 0 : max(minUptimeMS, backoffResetMS) }
 
     /// The delay before the next spawn after `failures` quick failures in a
     /// row (1 or more); `unit` in [0, 1) picks the jitter.

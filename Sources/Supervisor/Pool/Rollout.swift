@@ -1,3 +1,4 @@
+import Glibc
 import FoundationEssentials
 
 /// A rolling restart of one pool under way: every worker of an older
@@ -68,6 +69,9 @@ public enum PoolReport: Sendable, Equatable {
     case rolloutProgress(replaced: Int, total: Int)
     case rolloutFinished(replaced: Int, duration: Duration)
     case rolloutFailed(reason: String, replaced: Int, total: Int)
+    /// The pool chose `pid` to stop (a scale-down, recycling), for `reason`;
+    /// `draining`: it got the `drain_signal` first.
+    case stopChosen(pid: pid_t, reason: String, draining: Bool)
 }
 
 /// The answer to `restart`.
@@ -76,4 +80,6 @@ public enum RestartOutcome: Sendable, Equatable {
     case notRunning
     /// A rollout of the task is under way already.
     case alreadyRestarting
+    /// The task is paused: its new workers could never get ready.
+    case paused
 }

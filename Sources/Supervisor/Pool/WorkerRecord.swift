@@ -11,6 +11,9 @@ public struct WorkerRecord: Sendable, Equatable {
         case terminating(killAt: ContinuousClock.Instant)
         /// SIGKILL sent to its group; waiting to reap it.
         case killed
+        /// `drain_signal` sent: its stop signal follows when a keep-alive
+        /// says `ready` or `stopping`, or at `stopAt` (`drain_timeout`).
+        case draining(stopAt: ContinuousClock.Instant)
     }
 
     public let pid: pid_t
@@ -44,6 +47,15 @@ public struct WorkerRecord: Sendable, Equatable {
     /// Time the manager lost since it was spawned: its startup deadline is
     /// that much later.
     public var startupPushedBack: Duration = .zero
+    /// Why it is being stopped, when the pool chose it (a scale-down).
+    public var stopReason: String?
+    /// When it is due for recycling (`max_lifetime`, jittered), if ever.
+    public var lifetimeEndsAt: ContinuousClock.Instant?
+    /// The limit it went past (`max_lifetime`, `max_memory`, `max_jobs`):
+    /// it is replaced, then stopped. Nil while it is within its limits.
+    public var recycleReason: String?
+    /// Distinct `job` values it reported (kept up to `max_jobs`).
+    public var jobsSeen: Set<String> = []
 
     public var isRunning: Bool { state == .running }
     public var isReady: Bool { readyAt != nil }

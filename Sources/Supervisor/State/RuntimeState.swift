@@ -11,10 +11,13 @@ public struct RuntimeState: Codable, Equatable, Sendable {
     public struct TaskState: Codable, Equatable, Sendable {
         public var running: Bool
         public var cardinality: Int
+        /// Paused (see `Supervisor.pause`); absent when not, and in older files.
+        public var paused: Bool?
 
-        public init(running: Bool, cardinality: Int) {
+        public init(running: Bool, cardinality: Int, paused: Bool? = nil) {
             self.running = running
             self.cardinality = cardinality
+            self.paused = paused
         }
     }
 

@@ -101,6 +101,30 @@ final class FakeSupervisor: SupervisorControl {
         return names
     }
 
+    func signal(_ name: String, signal: Int32) throws(ControlError) -> [Int32] {
+        let task = try task(name)
+        guard task.running else { throw .notRunning(name) }
+        calls.withLock { $0.append("signal \(name) \(signal)") }
+        return task.workers
+    }
+
+    func startAll() -> [String] {
+        taskNames.filter { (try? start($0)) == .started }
+    }
+
+    func pause(_ name: String) throws(ControlError) -> PoolStateMachine.PauseOutcome {
+        let task = try task(name)
+        guard task.running else { throw .notRunning(name) }
+        calls.withLock { $0.append("pause \(name)") }
+        return .paused
+    }
+
+    func resume(_ name: String) throws(ControlError) -> PoolStateMachine.ResumeOutcome {
+        _ = try task(name)
+        calls.withLock { $0.append("resume \(name)") }
+        return .resumed
+    }
+
     func reload() -> ReloadReport { ReloadReport(tasks: [], needsRestart: [], warnings: []) }
     func reloadPreview() -> ReloadReport { ReloadReport(tasks: [], needsRestart: [], warnings: []) }
     func refreshMetrics() {}
