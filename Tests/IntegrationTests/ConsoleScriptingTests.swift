@@ -58,6 +58,33 @@ extension IntegrationSuite {
         }
     }
 
+    @Test func poolOperationsFromTheConsole() async throws {
+        let ws = try Workspace()
+        try await withManager(ws, config: Self.config(ws)) { m in
+            let beta = try await m.waitForWorkers("Beta", count: 2)
+            let host = Self.hostArgument(m)
+            var run = try await runConsole([host, "pause", "Beta"], workspace: ws)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout == "Paused Beta workers\n")
+            #expect(await eventually { beta.allSatisfy { ProcessTable.state($0) == "T" } })
+            run = try await runConsole([host, "resume", "Beta"], workspace: ws)
+            #expect(run.stdout == "Resumed Beta workers\n")
+            #expect(await eventually { beta.allSatisfy { ProcessTable.state($0) != "T" } })
+            // WINCH is ignored by the workers: they go on.
+            run = try await runConsole([host, "signal", "Beta", "winch"], workspace: ws)
+            #expect(run.stdout == "Sent SIGWINCH to 2 Beta worker(s)\n")
+            run = try await runConsole([host, "signal", "Beta", "STOP"], workspace: ws)
+            #expect(run.status == 1)
+            #expect(run.stderr.hasPrefix("error: HTTP 400: ERROR: invalid signal \"STOP\": SIGSTOP is not sent this way"), "\(run.stderr)")
+            #expect(Set(try await m.workerPids("Beta")) == Set(beta))
+            _ = try await runConsole([host, "stop"], workspace: ws)
+            run = try await runConsole([host, "start"], workspace: ws)
+            #expect(run.status == 0)
+            #expect(run.stdout == "Started task Beta\n")
+            _ = try await m.waitForWorkers("Beta", count: 2)
+        }
+    }
+
     @Test func everySpellingOfHostAndTheDefault() async throws {
         let ws = try Workspace()
         try await withManager(ws, config: Self.config(ws)) { m in
