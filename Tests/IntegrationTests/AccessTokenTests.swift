@@ -8,7 +8,7 @@ extension IntegrationSuite {
 @Suite struct AccessTokenTests {
     static let token = "s3cret-T0ken_for.tests~"
 
-    static func config(_ ws: Workspace, extra: String = #""token": "\#(token)""#) -> String {
+    static func config(_ ws: Workspace, extra: [String: JSON] = ["token": .string(token)]) -> String {
         ws.standardConfig(tasks: ["Work": Scripts.sleeper], autotasks: #"{"Work": {"cardinality": 1}}"#, extra: extra)
     }
 
@@ -103,7 +103,7 @@ extension IntegrationSuite {
 
     @Test func beyondLoopbackWithoutATokenExits2() async throws {
         let ws = try Workspace()
-        let open = ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: #""listen": "0.0.0.0""#)
+        let open = ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: ["listen": "0.0.0.0"])
         let loopback = ws.standardConfig(tasks: ["Work": Scripts.sleeper])
         for (arguments, shown) in [
             (["-conf=\(open)"], "0.0.0.0"), (["-conf=\(loopback)", "--listen", "::"], "::"),
@@ -127,13 +127,13 @@ extension IntegrationSuite {
 
     @Test func badTokensExit2() async throws {
         let ws = try Workspace()
-        let cases: [(String, [String: String], String)] = [
-            (#""token": """#, [:], #""token": must not be empty"#),
-            (#""token": "a b""#, [:], #""token": must not contain spaces"#),
-            (#""token": 42"#, [:], #""token": must be a string"#),
-            (#""http_timeout": 0"#, [:], #""http_timeout": must be a whole number of milliseconds"#),
-            (#""token": "fine""#, [Self.variable: ""], "WPM_TOKEN must not be empty"),
-            (#""token": "fine""#, [Self.variable: "tab\there"], "WPM_TOKEN must not contain spaces"),
+        let cases: [([String: JSON], [String: String], String)] = [
+            (["token": ""], [:], #""token": must not be empty"#),
+            (["token": "a b"], [:], #""token": must not contain spaces"#),
+            (["token": 42], [:], #""token": must be a string"#),
+            (["http_timeout": 0], [:], #""http_timeout": must be a whole number of milliseconds"#),
+            (["token": "fine"], [Self.variable: ""], "WPM_TOKEN must not be empty"),
+            (["token": "fine"], [Self.variable: "tab\there"], "WPM_TOKEN must not contain spaces"),
         ]
         for (extra, environment, expected) in cases {
             let file = ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: extra)

@@ -33,11 +33,8 @@ extension IntegrationSuite {
             ws.task("SilentTask.sh", Scripts.sleeper)
             ws.task("BeatTask.sh", Scripts.sleeper)
             let cfg = ws.config(
-                """
-                {"port": 0, "keepalives": {"host": "127.0.0.1", "inbound_port": 0, "internal_port": 0,
-                 "stall_timeout": 1500, "grace_period": 200}, "min_uptime": 0,
-                 "path": "\(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Silent": {}, "Beat": {}}}
-                """)
+                ws.testConfig(
+                    autotasks: #"{"Silent": {}, "Beat": {}}"#, stall: 1500, grace: 200, host: "127.0.0.1", extra: ["min_uptime": 0]))
             let environment = [
                 "LD_PRELOAD": Self.libfaketime, "FAKETIME_TIMESTAMP_FILE": offset, "FAKETIME_NO_CACHE": "1",
                 "FAKETIME_DONT_FAKE_MONOTONIC": "1",
@@ -131,7 +128,7 @@ extension IntegrationSuite {
                 let cfg = ws.standardConfig(
                     tasks: ["Talk": "#!/bin/sh\ntrap 'exit 0' TERM\nwhile :; do echo \(line); sleep 0.05; done\n"],
                     autotasks: #"{"Talk": {}}"#,
-                    extra: #""state_file": "\#(disk)/state.json", "log_dir": "\#(disk)/logs", "log_max_size": 0"#)
+                    extra: ["state_file": .string(disk + "/state.json"), "log_dir": .string(disk + "/logs"), "log_max_size": 0])
                 try await withManager(ws, config: cfg) { m in
                     _ = try await m.waitForWorkers("Talk", count: 1)
                     #expect(try await m.get("/tasks/Talk/set/cardinality/2").status == 200)

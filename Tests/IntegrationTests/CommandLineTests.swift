@@ -75,7 +75,7 @@ extension IntegrationSuite {
 
         @Test func unknownKeysAreAcceptedWithAWarning() async throws {
             let ws = try Workspace()
-            let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: #""profiler": {"port": 6060}, "pidfile": "/x""#)
+            let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: ["profiler": ["port": 6060], "pidfile": "/x"])
             try await withManager(ws, config: config) { m in
                 #expect(m.stderr.text.contains(#"unknown key "profiler" ignored"#))
                 #expect(m.stderr.text.contains(#"unknown key "pidfile" ignored"#))
@@ -93,7 +93,7 @@ extension IntegrationSuite {
                 #expect(m.host == "127.0.0.2")
                 #expect(body == "Work\n")
             }
-            let fromConfig = ws.standardConfig(tasks: [:], extra: #""listen": "127.0.0.3""#)
+            let fromConfig = ws.standardConfig(tasks: [:], extra: ["listen": "127.0.0.3"])
             try await withManager(ws, config: fromConfig, arguments: ["-listen=127.0.0.3", "-conf", fromConfig]) { m in
                 let list = try await m.get("/list")
                 #expect(m.host == "127.0.0.3")

@@ -117,7 +117,7 @@ extension IntegrationSuite {
     @Test func setCardinalityAndItsBadValues() async throws {
         let ws = try Workspace()
         let config = ws.standardConfig(
-            tasks: ["Good": Scripts.sleeper], autotasks: #"{"Good": {}}"#, extra: #""max_cardinality": 20"#)
+            tasks: ["Good": Scripts.sleeper], autotasks: #"{"Good": {}}"#, extra: ["max_cardinality": 20])
         try await withManager(ws, config: config) { m in
             _ = try await m.waitForWorkers("Good", count: 1)
             for method in [HTTPRequest.Method.get, .put, .post] {

@@ -12,7 +12,7 @@ extension IntegrationSuite {
 
     @Test func theAssetsAreServedWithoutTheTokenAndNothingElseIs() async throws {
         let ws = try Workspace()
-        let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: #""token": "\#(Self.token)""#)
+        let config = ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: ["token": .string(Self.token)])
         try await withManager(ws, config: config) { m in
             for (path, type) in [
                 ("/", "text/html"), ("/ui", "text/html"), ("/ui/", "text/html"), ("/ui/app.js", "text/javascript"),
@@ -66,7 +66,7 @@ extension IntegrationSuite {
     @Test func theTokenPromptGuardsAManagerWithAToken() async throws {
         let ws = try Workspace()
         let config = ws.standardConfig(
-            tasks: ["Work": Self.talker], autotasks: #"{"Work": {}}"#, extra: #""token": "\#(Self.token)""#)
+            tasks: ["Work": Self.talker], autotasks: #"{"Work": {}}"#, extra: ["token": .string(Self.token)])
         try await withManager(ws, config: config) { m in
             m.token = Self.token
             _ = try await m.waitForWorkers("Work", count: 1)
@@ -80,11 +80,9 @@ extension IntegrationSuite {
     @Test func thePageSaysWhenTheManagerIsGoneAndRecoversWhenItIsBack() async throws {
         let ws = try Workspace()
         ws.task("WorkTask.sh", Self.talker)
-        let config = ws.config(
-            """
-            {"port": \(try unusedPort()), "keepalives": {"grace_period": 100, "inbound_port": 0, "internal_port": 0},
-             "path": "\(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {"cardinality": 2}}}
-            """)
+        var settings = ws.testConfig(autotasks: #"{"Work": {"cardinality": 2}}"#, grace: 100)
+        settings.port = try unusedPort()
+        let config = ws.config(settings)
         try await withManager(ws, config: config) { m in
             _ = try await m.waitForWorkers("Work", count: 2)
             // The script stops this manager and starts the same command again (same port).

@@ -49,11 +49,7 @@ extension IntegrationSuite.ExampleWorkerTests {
 
         @Test func eachRunDeliversExactlyOneKeepAlive() async throws {
             let ws = try Workspace()
-            let cfg = ws.config(
-                """
-                {"port": 0, "keepalives": {"host": "localhost", "inbound_port": 0, "internal_port": 0, "stall_timeout": 60000},
-                 "path": "\(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {}}}
-                """)
+            let cfg = ws.config(ws.testConfig(autotasks: #"{"Work": {}}"#, stall: 60000, host: "localhost"))
             ws.task("WorkTask.sh", Scripts.sleeper)
             try await withManager(ws, config: cfg) { m in
                 let pid = try await m.waitForWorkers("Work", count: 1)[0]

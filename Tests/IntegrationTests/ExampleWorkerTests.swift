@@ -45,13 +45,9 @@ extension IntegrationSuite {
             let ws = try Workspace()
             let name = example.task
             ws.task(name + "Task.sh", try await example.launcher())
-            let cfg = ws.config(
-                """
-                {"port": 0, "keepalives": {"host": "localhost", "inbound_port": 0, "internal_port": 0,
-                 "stall_timeout": \(Self.stallTimeout), "grace_period": \(Self.graceTime)},
-                 "path": "\(ws.tasks)", "filesuffix": "Task.sh",
-                 "autotasks": {"\(name)": {"cardinality": 2, "capture_output": true}}}
-                """)
+            var settings = ws.testConfig(stall: Self.stallTimeout, grace: Self.graceTime, host: "localhost")
+            settings.autotasks = [name: ["cardinality": 2, "capture_output": true]]
+            let cfg = ws.config(settings)
             // --verbose: the expected exits below are logged at info.
             try await withManager(ws, config: cfg, arguments: ["-conf=\(cfg)", "--verbose"]) { m in
                 let watcher = try KeepAliveWatcher(m.internalKeepAliveEndpoint, task: name)

@@ -8,13 +8,9 @@ extension IntegrationSuite {
         func config(_ ws: Workspace, cardinality: Int, stall: Int, workStall: Int? = nil) -> String {
             ws.task("WorkTask.sh", Scripts.sleeper)
             ws.task("OtherTask.sh", Scripts.sleeper)
-            return ws.config(
-                """
-                {"port": 0, "keepalives": {"host": "127.0.0.1", "inbound_port": 0, "internal_port": 0,
-                 "stall_timeout": \(stall), "grace_period": 300},
-                 "path": "\(ws.tasks)", "filesuffix": "Task.sh",
-                 "autotasks": {"Work": {"cardinality": \(cardinality), "stall_timeout": \(workStall ?? stall)}, "Other": {}}}
-                """)
+            var config = ws.testConfig(stall: stall, grace: 300, host: "127.0.0.1")
+            config.autotasks = ["Work": ["cardinality": .int(cardinality), "stall_timeout": .int(workStall ?? stall)], "Other": [:]]
+            return ws.config(config)
         }
 
         func metrics(_ m: Manager) async throws -> [IntegrationSuite.MetricsTests.Sample] {

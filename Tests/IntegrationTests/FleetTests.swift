@@ -14,11 +14,9 @@ extension IntegrationSuite {
             var prometheus: PrometheusServer?
             do {
                 for (index, ws) in workspaces.enumerated() {
-                    let config = ws.config(
-                        """
-                        {"port": 0, "keepalives": {"grace_period": 200, "stall_timeout": 600000, "inbound_port": 0, "internal_port": 0},
-                         "path": "\(ws.tasks)", "filesuffix": "Task.sh", "autotasks": {"Work": {"cardinality": \(index + 1)}}}
-                        """)
+                    var settings = ws.testConfig(stall: 600000, grace: 200)
+                    settings.autotasks = ["Work": ["cardinality": .int(index + 1)]]
+                    let config = ws.config(settings)
                     ws.task("WorkTask.sh", Scripts.sleeper)
                     managers.append(try await Manager.start(ws, config: config))
                 }

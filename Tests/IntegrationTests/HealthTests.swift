@@ -10,15 +10,9 @@ extension IntegrationSuite {
 
         /// Keep-alive ports picked by the OS, a token, and stalls far away (the
         /// tests beat for the workers by hand with a `Publisher`).
-        static func config(_ ws: Workspace, tasks: [String: String], autotasks: String, extra: String = "") -> String {
+        static func config(_ ws: Workspace, tasks: [String: String], autotasks: String, extra: [String: JSON] = [:]) -> String {
             for (name, script) in tasks { ws.task(name + "Task.sh", script) }
-            return ws.config(
-                """
-                {"port": 0, "token": "\(token)",
-                 "keepalives": {"grace_period": 200, "stall_timeout": 600000, "inbound_port": 0, "internal_port": 0},
-                 "path": "\(ws.tasks)", "filesuffix": "Task.sh", \(extra.isEmpty ? "" : extra + ",")
-                 "autotasks": \(autotasks)}
-                """)
+            return ws.config(ws.testConfig(autotasks: autotasks, stall: 600000, grace: 200, token: token, extra: extra))
         }
 
         /// A request as a probe sends it: no token unless given.
@@ -136,7 +130,7 @@ extension IntegrationSuite {
             let cfg = Self.config(
                 ws, tasks: ["Crash": "#!/bin/sh\nexit 3\n", "Work": Scripts.sleeper],
                 autotasks: #"{"Crash": {"min_ready": 0, "ready_grace": 1500}, "Work": {"cardinality": 4, "min_ready": "50%"}}"#,
-                extra: #""backoff_initial": 200, "backoff_max": 400"#)
+                extra: ["backoff_initial": 200, "backoff_max": 400])
             try await withManager(ws, config: cfg) { m in
                 m.token = Self.token
                 let pids = try await m.waitForWorkers("Work", count: 4)

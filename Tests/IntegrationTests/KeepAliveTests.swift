@@ -6,12 +6,7 @@ extension IntegrationSuite {
     @Suite struct KeepAliveTests {
         func config(_ ws: Workspace, tasks: [String: String], autotasks: String, stall: Int = 1000, grace: Int = 300) -> String {
             for (name, script) in tasks { ws.task(name + "Task.sh", script) }
-            return ws.config(
-                """
-                {"port": 0, "keepalives": {"host": "localhost", "inbound_port": 0, "internal_port": 0,
-                 "stall_timeout": \(stall), "grace_period": \(grace)},
-                 "path": "\(ws.tasks)", "filesuffix": "Task.sh", "autotasks": \(autotasks)}
-                """)
+            return ws.config(ws.testConfig(autotasks: autotasks, stall: stall, grace: grace, host: "localhost"))
         }
 
         func json(_ m: Manager, _ task: String) async throws -> [String: Any] {

@@ -114,7 +114,7 @@ extension IntegrationSuite {
         let config = ws.standardConfig(
             tasks: ["Sig": script, "Stall": stall],
             autotasks: #"{"Sig": {"cardinality": 2, "stop_signal": "INT"}, "Stall": {"stop_signal": "SIGUSR1", "stall_timeout": 1500, "startup_timeout": 30000}}"#,
-            extra: #""stop_signal": "QUIT""#)
+            extra: ["stop_signal": "QUIT"])
         let signalOf = { (task: String, pid: pid_t) in
             try? String(contentsOfFile: ws.tasks + "/\(task)Task.sh.sig.\(pid)", encoding: .utf8)
         }
@@ -143,7 +143,7 @@ extension IntegrationSuite {
             #expect(signalOf("Sig", last) == "INT\n")
         }
         // The top-level default reaches tasks that do not set their own.
-        let other = ws.standardConfig(tasks: ["Other": script], autotasks: #"{"Other": {}}"#, extra: #""stop_signal": "HUP""#)
+        let other = ws.standardConfig(tasks: ["Other": script], autotasks: #"{"Other": {}}"#, extra: ["stop_signal": "HUP"])
         try await withManager(ws, config: other) { m in
             let pid = try await m.waitForWorkers("Other", count: 1)[0]
             #expect(await eventually { m.liveWorkers().contains { ProcessTable.parent($0) == pid } })

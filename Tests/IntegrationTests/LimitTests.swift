@@ -53,7 +53,7 @@ extension IntegrationSuite {
             let ws = try Workspace()
             let cfg = ws.standardConfig(
                 tasks: ["Many": Scripts.sleeper], autotasks: "{}",
-                extra: #""backoff_initial": 200, "backoff_max": 400"#)
+                extra: ["backoff_initial": 200, "backoff_max": 400])
             do {
                 try await withManager(ws, config: cfg) { m in
                     try cgroup.set("cgroup.procs", "\(m.pid)")

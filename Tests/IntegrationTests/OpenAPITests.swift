@@ -14,7 +14,7 @@ extension IntegrationSuite {
         // and resize these tasks, never past 3 workers each.
         let config = ws.standardConfig(
             tasks: ["Work": Scripts.sleeper, "Idle": Scripts.sleeper], autotasks: #"{"Work": {}}"#, grace: 100,
-            extra: #""max_cardinality": 3"#)
+            extra: ["max_cardinality": 3])
         try await withManager(ws, config: config) { m in
             // Text answers, then JSON ones: schemathesis sends no Accept of its own.
             for accept in ["text/plain", "application/json"] {

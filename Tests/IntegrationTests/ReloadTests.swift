@@ -8,11 +8,8 @@ extension IntegrationSuite {
         static let worker = "#!/bin/sh\nwhile :; do \(Scripts.keepAlive()); sleep 0.3; done\n"
 
         /// The config text with `autotasks`, at a fixed file the test rewrites.
-        static func write(_ ws: Workspace, _ file: String, autotasks: String, extra: String = "") {
-            let text = """
-                {"port": 0, "keepalives": {"grace_period": 200, "inbound_port": 0, "internal_port": 0}, "path": "\(ws.tasks)",
-                 "filesuffix": "Task.sh", \(extra.isEmpty ? "" : extra + ",") "autotasks": \(autotasks)}
-                """
+        static func write(_ ws: Workspace, _ file: String, autotasks: String, extra: [String: JSON] = [:]) {
+            let text = ws.testConfig(autotasks: autotasks, grace: 200, extra: extra).text
             _ = FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
         }
 
@@ -148,7 +145,7 @@ extension IntegrationSuite {
                 Self.write(ws, file, autotasks: """
                     {"Size": {"cardinality": 1, "startup_timeout": 60000}, "Same": {"startup_timeout": 60000},
                      "New": {"cardinality": 2, "startup_timeout": 60000}}
-                    """, extra: #""http_timeout": 20000"#)
+                    """, extra: ["http_timeout": 20000])
                 let reply = try await m.request(.post, "/reload")
                 #expect(reply.body.contains("Size: changed (cardinality): cardinality 4 -> 1\n"), "\(reply.body)")
                 #expect(reply.body.hasSuffix("needs a restart of wpmanager (running values kept): http_timeout\n"))
@@ -161,7 +158,7 @@ extension IntegrationSuite {
                 Self.write(ws, file, autotasks: """
                     {"Size": {"cardinality": 1, "startup_timeout": 60000}, "Same": {"startup_timeout": 60000},
                      "New": {"cardinality": 2, "startup_timeout": 90000, "stall_timeout": 30000, "grace_period": 300}}
-                    """, extra: #""http_timeout": 20000"#)
+                    """, extra: ["http_timeout": 20000])
                 let inPlace = try await m.request(.post, "/reload")
                 #expect(
                     inPlace.body.hasPrefix("New: changed (stall_timeout, grace_period, startup_timeout): applied in place\n"),

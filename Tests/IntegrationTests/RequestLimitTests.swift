@@ -8,7 +8,7 @@ import Testing
 extension IntegrationSuite {
 @Suite struct RequestLimitTests {
     static func config(_ ws: Workspace, timeout: Int = 1000) -> String {
-        ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: #""http_timeout": \#(timeout)"#)
+        ws.standardConfig(tasks: ["Work": Scripts.sleeper], extra: ["http_timeout": .int(timeout)])
     }
 
     @Test func longURIsGet414AndLargeBodies413() async throws {

@@ -24,7 +24,7 @@ extension IntegrationSuite {
         let ws = try Workspace()
         let config = ws.standardConfig(
             tasks: ["Stubborn": Scripts.stubborn], autotasks: #"{"Stubborn": {"cardinality": 3, "grace_period": 60000}}"#,
-            extra: #""force_timeout": 1500"#)
+            extra: ["force_timeout": 1500])
         let m = try await Manager.start(ws, config: config)
         _ = try await m.waitForWorkers("Stubborn", count: 3)
         let asked = ContinuousClock.now
@@ -40,7 +40,7 @@ extension IntegrationSuite {
         let ws = try Workspace()
         let config = ws.standardConfig(
             tasks: ["Stubborn": Scripts.stubborn], autotasks: #"{"Stubborn": {"cardinality": 3, "grace_period": 120000}}"#,
-            extra: #""force_timeout": 120000"#)
+            extra: ["force_timeout": 120000])
         let m = try await Manager.start(ws, config: config)
         _ = try await m.waitForWorkers("Stubborn", count: 3)
         kill(m.pid, SIGTERM)

@@ -18,7 +18,7 @@ extension IntegrationSuite {
             // Workers that ignore SIGTERM: each takes its whole grace period (3 s).
             let config = ws.standardConfig(
                 tasks: ["Slow": Scripts.stubborn], autotasks: #"{"Slow": {"cardinality": 2}}"#, grace: 3000,
-                extra: #""force_timeout": 8000"#)
+                extra: ["force_timeout": 8000])
             let m = try Manager(ws, config: config, environment: ["NOTIFY_SOCKET": listener.name])
             var messages: [String] = []
             do {

@@ -8,11 +8,10 @@ extension IntegrationSuite {
 
         func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
-        func logConfig(_ ws: Workspace, tasks: [String: String], autotasks: String, extra: String = "") throws -> (String, String) {
+        func logConfig(_ ws: Workspace, tasks: [String: String], autotasks: String, extra: [String: JSON] = [:]) throws -> (String, String) {
             let logs = ws.path + "/logs"
             try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-            let more = extra.isEmpty ? "" : ", " + extra
-            return (ws.standardConfig(tasks: tasks, autotasks: autotasks, extra: #""log_dir": "\#(logs)""# + more), logs)
+            return (ws.standardConfig(tasks: tasks, autotasks: autotasks, extra: extra.merging(["log_dir": .string(logs)]) { $1 }), logs)
         }
 
         @Test func eachTaskWritesItsFileWithTimeAndPidAndNothingIsLostAtTheEnd() async throws {
@@ -53,7 +52,7 @@ extension IntegrationSuite {
             // 300 numbered lines, then nothing.
             let writer = "#!/bin/sh\ni=0\nwhile [ $i -lt 300 ]; do echo \"line $i\"; i=$((i+1)); done\nexec sleep 1000\n"
             let (config, logs) = try logConfig(
-                ws, tasks: ["Work": writer], autotasks: #"{"Work": {}}"#, extra: #""log_max_size": 1024, "log_backups": 2"#)
+                ws, tasks: ["Work": writer], autotasks: #"{"Work": {}}"#, extra: ["log_max_size": 1024, "log_backups": 2])
             try await withManager(ws, config: config) { m in
                 _ = try await m.waitForWorkers("Work", count: 1)
                 #expect(await eventually { read(logs + "/Work.log").hasSuffix("] line 299\n") })
@@ -106,7 +105,7 @@ extension IntegrationSuite {
             let first = ws.path + "/first", second = ws.path + "/second"
             for dir in [first, second] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             let file = ws.standardConfig(tasks: ["Tick": ticker], autotasks: #"{"Tick": {}}"#)
-            func rewrite(_ extra: String) throws {
+            func rewrite(_ extra: [String: JSON]) throws {
                 let text = try String(contentsOfFile: ws.standardConfig(tasks: [:], autotasks: #"{"Tick": {}}"#, extra: extra), encoding: .utf8)
                 try text.write(toFile: file, atomically: true, encoding: .utf8)
             }
@@ -124,7 +123,7 @@ extension IntegrationSuite {
                 let pids = try await m.waitForWorkers("Tick", count: 1)
                 #expect(!FileManager.default.fileExists(atPath: first + "/Tick.log"))
 
-                try rewrite(#""log_dir": "\#(first)""#)
+                try rewrite(["log_dir": .string(first)])
                 let set = try await m.json(.post, "/reload")
                 #expect(set.status == 200, "\(set.body)")
                 #expect(set.json["applied_in_place"] as? [String] == ["log_dir", "log_max_size", "log_backups"])
@@ -133,7 +132,7 @@ extension IntegrationSuite {
                 #expect(read(first + "/Tick.log").contains(" [\(pids[0])] tick "))
 
                 // Elsewhere, rotated at 1 KiB with one backup: the first file stops growing.
-                try rewrite(#""log_dir": "\#(second)", "log_max_size": 1024, "log_backups": 1"#)
+                try rewrite(["log_dir": .string(second), "log_max_size": 1024, "log_backups": 1])
                 let moved = try await m.request(.post, "/reload")
                 #expect(moved.status == 200)
                 #expect(moved.body.contains("applied in place: log_dir, log_max_size, log_backups\n"), "\(moved.body)")
@@ -146,14 +145,14 @@ extension IntegrationSuite {
                 #expect(!FileManager.default.fileExists(atPath: second + "/Tick.log.2"))
 
                 // An unusable log_dir is refused as a whole: the files go on.
-                try rewrite(#""log_dir": "\#(ws.path)/missing""#)
+                try rewrite(["log_dir": .string(ws.path + "/missing")])
                 let refused = try await m.request(.post, "/reload")
                 #expect(refused.status == 400)
                 #expect(refused.body.contains("log_dir"), "\(refused.body)")
                 #expect(try await m.get("/tasks/Tick").status == 200)
 
                 // Without log_dir again: no file is written, SIGUSR2 says so.
-                try rewrite("")
+                try rewrite([:])
                 let removed = try await m.json(.post, "/reload")
                 #expect(removed.json["applied_in_place"] as? [String] == ["log_dir", "log_max_size", "log_backups"])
                 kill(m.pid, SIGUSR2)

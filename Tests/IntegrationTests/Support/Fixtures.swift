@@ -13,16 +13,12 @@ enum Scripts {
 }
 
 extension Workspace {
-    /// A workspace whose `path` holds the given `NAMETask.sh` files and a config
-    /// on an OS-picked port with `extra` top-level JSON and `autotasks`.
+    /// Writes the given `NAMETask.sh` files and a config (`TestConfig`) on an
+    /// OS-picked port with `extra` top-level keys and `autotasks`; its path.
     func standardConfig(
-        tasks: [String: String], autotasks: String = "{}", grace: Int = 200, extra: String = ""
+        tasks: [String: String], autotasks: String = "{}", grace: Int = 200, extra: [String: JSON] = [:]
     ) -> String {
         for (name, script) in tasks { task(name + "Task.sh", script) }
-        return config(
-            """
-            {"port": 0, "keepalives": {"grace_period": \(grace), "inbound_port": 0, "internal_port": 0}, "path": "\(self.tasks)", "filesuffix": "Task.sh",
-             \(extra.isEmpty ? "" : extra + ",") "autotasks": \(autotasks)}
-            """)
+        return config(testConfig(autotasks: autotasks, grace: grace, extra: extra))
     }
 }

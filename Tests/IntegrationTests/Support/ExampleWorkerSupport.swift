@@ -5,8 +5,8 @@ import ZeroMQ
 
 /// The repository, where the example workers live (resources/examples).
 let repositoryRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)  // Tests/IntegrationTests/ExampleWorkerSupport.swift
-    for _ in 0..<3 { url = url.deletingLastPathComponent() }
+    var url = URL(fileURLWithPath: #filePath)  // Tests/IntegrationTests/Support/ExampleWorkerSupport.swift
+    for _ in 0..<4 { url = url.deletingLastPathComponent() }
     return url.path
 }()
 
