@@ -91,6 +91,11 @@ extension IntegrationSuite {
         do {
             _ = try await first.get("/tasks/Auto/set/cardinality/2")
             old = try await first.waitForWorkers("Auto", count: 2)
+            // Written by the state file's own queue: killed before that, the
+            // next manager would start from cardinality 1.
+            let stateFile = String(config.dropLast(".json".count)) + ".state.json"
+            guard await eventually({ (try? String(contentsOfFile: stateFile, encoding: .utf8))?.contains("\"cardinality\" : 2") == true })
+            else { throw HarnessError("the state file never said cardinality 2") }
         } catch {
             try? await first.finish()
             throw error
