@@ -59,7 +59,7 @@ public enum ControlRoutes {
             let task = name(context)
             let setting = parameter("setting", context)
             let value = parameter("value", context)
-            // In the order the Go version checked: the task, the setting, the value.
+            // Refused in the order they always were: the task, the setting, the value.
             guard supervisor.taskNames.contains(task) else { throw .unknownTask(task) }
             guard ControlError.settable.contains(setting) else { throw .unknownSetting(setting) }
             try await supervisor.setCardinality(task, to: CardinalityText.parse(value, max: supervisor.maxCardinality))

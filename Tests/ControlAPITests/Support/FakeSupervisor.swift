@@ -22,9 +22,13 @@ final class FakeSupervisor: SupervisorControl {
     let calls = Mutex<[String]>([])
     static let epoch = Date(timeIntervalSince1970: 1_700_000_000)
 
-    init(_ tasks: [String: Task], maxCardinality: Int = 20) {
+    /// What `answers(within:)` says: nil, the supervisor did not answer.
+    let answer: Duration?
+
+    init(_ tasks: [String: Task], maxCardinality: Int = 20, answer: Duration? = .milliseconds(1)) {
         self.taskNames = tasks.keys.sorted()
         self.maxCardinality = maxCardinality
+        self.answer = answer
         self.tasks = Mutex(tasks)
     }
 
@@ -128,6 +132,6 @@ final class FakeSupervisor: SupervisorControl {
     func reload() -> ReloadReport { ReloadReport(tasks: [], needsRestart: [], warnings: []) }
     func reloadPreview() -> ReloadReport { ReloadReport(tasks: [], needsRestart: [], warnings: []) }
     func refreshMetrics() {}
-    func answers(within limit: Duration) -> Duration? { .milliseconds(1) }
+    func answers(within limit: Duration) -> Duration? { answer }
     func readiness(only: [String]?) -> ReadinessReport { ReadinessReport(phase: .running, tasks: []) }
 }

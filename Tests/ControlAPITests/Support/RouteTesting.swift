@@ -19,8 +19,8 @@ struct RouteReply: Sendable {
 struct Routes {
     let supervisor: FakeSupervisor
 
-    init(_ tasks: [String: FakeSupervisor.Task], maxCardinality: Int = 20) {
-        supervisor = FakeSupervisor(tasks, maxCardinality: maxCardinality)
+    init(_ tasks: [String: FakeSupervisor.Task], maxCardinality: Int = 20, answer: Duration? = .milliseconds(1)) {
+        supervisor = FakeSupervisor(tasks, maxCardinality: maxCardinality, answer: answer)
     }
 
     func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:]) async throws -> RouteReply {
