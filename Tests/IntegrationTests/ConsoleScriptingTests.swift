@@ -220,8 +220,8 @@ extension IntegrationSuite {
         process.standardInput = input
         process.standardOutput = outPipe
         process.standardError = errPipe
-        outPipe.fileHandleForReading.readabilityHandler = { out.append($0.availableData) }
-        errPipe.fileHandleForReading.readabilityHandler = { err.append($0.availableData) }
+        PipeDrain.start(outPipe.fileHandleForReading) { out.append($0) }
+        PipeDrain.start(errPipe.fileHandleForReading) { err.append($0) }
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 

@@ -23,7 +23,7 @@ final class EventWatcher: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         let output = self.output
-        out.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+        PipeDrain.start(out.fileHandleForReading) { output.append($0) }
         try process.run()
     }
 

@@ -47,15 +47,7 @@ func runCommand(
     let (stdout, stderr) = (OutputBuffer(), OutputBuffer())
     let closed = Tally()  // pipes at their end
     for (pipe, buffer) in [(out, stdout), (err, stderr)] {
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                closed.add()
-            } else {
-                buffer.append(data)
-            }
-        }
+        PipeDrain.start(pipe.fileHandleForReading, ended: { closed.add() }) { buffer.append($0) }
     }
     let started = ContinuousClock.now
     try process.run()

@@ -161,8 +161,8 @@ final class Manager: @unchecked Sendable {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         let (stdout, stderr) = (self.stdout, self.stderr)
-        out.fileHandleForReading.readabilityHandler = { stdout.append($0.availableData) }
-        err.fileHandleForReading.readabilityHandler = { stderr.append($0.availableData) }
+        PipeDrain.start(out.fileHandleForReading) { stdout.append($0) }
+        PipeDrain.start(err.fileHandleForReading) { stderr.append($0) }
         try process.run()
     }
 

@@ -45,7 +45,7 @@ final class PrometheusServer: @unchecked Sendable {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         let buffer = stderr
-        err.fileHandleForReading.readabilityHandler = { buffer.append($0.availableData) }
+        PipeDrain.start(err.fileHandleForReading) { buffer.append($0) }
         try process.run()
     }
 
