@@ -27,8 +27,9 @@ struct WPManager: AsyncParsableCommand {
             a second such signal kills every worker at once. SIGHUP (like POST /reload) re-reads the \
             config and applies what changed, task by task (an invalid config changes nothing). SIGUSR1 logs every \
             task and worker with its state; SIGUSR2 reopens the worker log files (log_dir).
-            Workers that end within min_uptime (or fail to start) are restarted after a backoff \
-            (backoff_initial, doubled each time, at most backoff_max, with jitter). Cardinality and \
+            Workers that fail to start, end within min_uptime, or fail (a non-zero exit or a signal) \
+            within backoff_reset of their start are restarted after a backoff (backoff_initial, \
+            doubled each time, at most backoff_max, with jitter). Cardinality, pauses and \
             started/stopped tasks set through the API survive a restart (state_file). Workers left \
             running by a killed manager of the same config are stopped at start; workers of a task \
             with pdeathsig get their stop signal when the manager dies. Workers are started with posix_spawn; \
