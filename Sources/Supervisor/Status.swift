@@ -19,7 +19,7 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     /// (absent in the replies of a manager without drains).
     public var drainingWorkers: Int?
     public var startedAt: Date?
-    /// Newest keep-alive of any worker, or the start time when none came.
+    /// Newest keep-alive of any worker since the start, or the start time when none came.
     public var lastAliveAt: Date?
     public var lastSpawnError: String?
     public var lastSpawnErrorAt: Date?
@@ -130,26 +130,15 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
 }
 
 extension PoolStateMachine {
-    /// Every `GET /tasks/NAME` comes here: one pass over the workers, with
-    /// no intermediate arrays and no generic `==` on the state (with
-    /// thousands of workers, three passes made this most of the API's time).
+    /// Every `GET /tasks/NAME` comes here: it reads counts the pool keeps
+    /// (`activeWorkers`, `readyWorkers`, `drainingCount`, `newestAliveAt`) and never walks
+    /// the workers, so it costs the same for 10 and for 10 000 of them.
     func status(now: Moment) -> TaskStatus {
-        var active = 0
-        var ready = 0
-        var stopping = 0
-        var draining = 0
-        var newestBeat: Date?
-        for worker in workers.values {
-            if case .running = worker.state {
-                active += 1
-                if worker.readyAt != nil { ready += 1 }
-            } else if case .draining = worker.state {
-                draining += 1
-            } else {
-                stopping += 1
-            }
-            if let beat = worker.lastAliveAt, newestBeat.map({ beat > $0 }) ?? true { newestBeat = beat }
-        }
+        let active = activeWorkers
+        let ready = readyWorkers
+        let draining = drainingCount
+        let stopping = workers.count - activeWorkers - draining
+        let newestBeat = newestAliveAt
         let wait = spawnNotBefore.map { now.instant.duration(to: $0) }
         var status = TaskStatus(
             name: name, running: phase == .running, activeWorkers: active, cardinality: cardinality,

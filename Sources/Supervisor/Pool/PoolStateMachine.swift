@@ -23,10 +23,17 @@ public struct PoolStateMachine: Sendable {
     public internal(set) var workers: [pid_t: WorkerRecord] = [:]
     /// Workers that count toward the cardinality (running ones).
     public private(set) var activeWorkers = 0
+    /// Running workers that are ready, and the newest keep-alive of any
+    /// worker since the start: kept where workers change (`spawned`,
+    /// `keptAlive`, `setState`, `exited`), so status never walks the workers.
+    public private(set) var readyWorkers = 0
+    public private(set) var newestAliveAt: Date?
     /// The SIGKILL deadlines of terminating workers.
     private var killDeadlines: [pid_t: ContinuousClock.Instant] = [:]
     /// The stop-signal deadlines of draining workers (`drain_timeout`).
     private var drainDeadlines: [pid_t: ContinuousClock.Instant] = [:]
+    /// Workers draining (one deadline each, kept by `setState`).
+    var drainingCount: Int { drainDeadlines.count }
     /// Workers of the current run that ended, for any reason.
     public private(set) var deadWorkers = 0
     /// Workers of the current run that were stopped for missing keep-alives.
@@ -102,6 +109,7 @@ public struct PoolStateMachine: Sendable {
             stalledWorkers = 0
             exits = ExitCounts()
             keepAlivesReceived = 0
+            newestAliveAt = nil
             drops = [:]
             lastSpawnError = nil
             lastExit = nil
@@ -186,6 +194,7 @@ public struct PoolStateMachine: Sendable {
     public mutating func exited(pid: pid_t, status: ExitStatus, now: Moment) -> [PoolAction]? {
         guard let worker = workers.removeValue(forKey: pid) else { return nil }
         if worker.isRunning { activeWorkers -= 1 }
+        if worker.isRunning, worker.isReady { readyWorkers -= 1 }
         killDeadlines[pid] = nil
         drainDeadlines[pid] = nil
         if worker.run == run {
@@ -253,6 +262,8 @@ public struct PoolStateMachine: Sendable {
         guard let (first, becameReady, current) = workers[message.pid]?.keptAlive(message, readyOn: spec.readyOn, now: now)
         else { return KeepAliveResult() }
         if current == run { keepAlivesReceived += 1 }
+        if newestAliveAt.map({ now.date > $0 }) ?? true { newestAliveAt = now.date }
+        if becameReady { readyWorkers += 1 }
         // A draining worker that says it is idle (or leaving) gets its stop signal now.
         if case .draining = workers[message.pid]!.state, message.status == .ready || message.status == .stopping {
             return KeepAliveResult(first: first, actions: endDrain(message.pid, now: now))
@@ -270,9 +281,6 @@ public struct PoolStateMachine: Sendable {
     }
 
     public var startupTimeout: Duration { .milliseconds(spec.effectiveStartupTimeoutMS) }
-
-    /// Running workers that are ready.
-    public var readyWorkers: Int { workers.values.reduce(0) { $0 + ($1.isRunning && $1.isReady ? 1 : 0) } }
 
     /// When `worker` is stopped if nothing changes: until it is ready, its
     /// start plus `startup_timeout`; then its last keep-alive plus
@@ -387,8 +395,11 @@ public struct PoolStateMachine: Sendable {
 
     private mutating func setState(_ pid: pid_t, _ state: WorkerRecord.State) {
         guard let old = workers[pid]?.state else { return }
+        let ready = workers[pid]!.isReady
         if old == .running { activeWorkers -= 1 }
         if state == .running { activeWorkers += 1 }
+        if ready, old == .running, state != .running { readyWorkers -= 1 }
+        if ready, old != .running, state == .running { readyWorkers += 1 }
         if case .terminating(let killAt) = state {
             killDeadlines[pid] = killAt
         } else {
