@@ -5,7 +5,8 @@
    "spawned T0 T1" (CLOCK_MONOTONIC ns before the first and after the last
    posix_spawn), then reaps and replaces any worker that exits. On SIGTERM
    or SIGINT it sends SIGTERM to every worker's process group, reaps them
-   all, prints "stopped T0 T1" and exits 0. It dies with its parent
+   all, prints "stopped T0 T1" and exits 0; with $BASELINE_GRACE_MS set, it
+   sends SIGKILL to the groups left after that many ms. It dies with its parent
    (PR_SET_PDEATHSIG), taking its workers with it. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,10 +70,27 @@ static pid_t spawn_one(void) {
     return pid;
 }
 
+static void on_grace_over(int sig) {
+    (void)sig;
+    for (int i = 0; i < count; i++) {
+        if (workers[i] > 0) kill(-workers[i], SIGKILL);
+    }
+}
+
 static void stop_all(void) {
     long long t0 = now_ns();
     for (int i = 0; i < count; i++) {
         if (workers[i] > 0) kill(-workers[i], SIGTERM);
+    }
+    const char *grace = getenv("BASELINE_GRACE_MS");
+    if (grace) {
+        long ms = atol(grace);
+        struct sigaction sa = {0};
+        sa.sa_handler = on_grace_over;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGALRM, &sa, NULL);
+        struct itimerval timer = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+        setitimer(ITIMER_REAL, &timer, NULL);
     }
     for (;;) {
         pid_t pid = waitpid(-1, NULL, 0);

@@ -1,6 +1,8 @@
 /* A worker for the stall benchmark: announces itself, then waits; on SIGTERM
    it writes the monotonic time it got the signal and exits. Both lines go to
-   the file named by $STALL_BENCH_EVENTS (O_APPEND, one write each: atomic). */
+   the file named by $STALL_BENCH_EVENTS (O_APPEND, one write each: atomic).
+   $STALL_BENCH_MODE (the peers workload): `crash` exits 1 right after its
+   start note; `ignore-term` ignores SIGTERM (only SIGKILL ends it). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +33,13 @@ int main(void) {
     if (!path) return 2;
     out = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (out < 0) return 2;
-    signal(SIGTERM, on_term);
+    const char *mode = getenv("STALL_BENCH_MODE");
+    if (mode && strcmp(mode, "ignore-term") == 0) {
+        signal(SIGTERM, SIG_IGN);
+    } else {
+        signal(SIGTERM, on_term);
+    }
     note("start");
+    if (mode && strcmp(mode, "crash") == 0) return 1;
     for (;;) pause();
 }

@@ -8,9 +8,12 @@ final class HTTPConnection {
     private let port: Int
     private var fd: Int32
     private var buffer: [UInt8] = []
+    /// Sent as `Authorization: Bearer TOKEN` when set.
+    private let token: String?
 
-    init(port: Int) throws {
+    init(port: Int, token: String? = nil) throws {
         self.port = port
+        self.token = token
         fd = try Self.connect(port: port)
     }
 
@@ -57,7 +60,8 @@ final class HTTPConnection {
     }
 
     private func exchange(_ method: String, _ path: String) throws -> (status: Int, body: String) {
-        let head = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        let authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        let head = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(authorization)\r\n".utf8)
         var sent = 0
         while sent < head.count {
             let n = head[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -50,18 +50,31 @@ final class ManagedPool {
     let port: Int
     let inbound: String
     let http: HTTPConnection
+    /// The API's access token, when the workload turned it on.
+    let token: String?
 
     /// `cardinality` workers; started at once when `autostart`, else the
-    /// task is only configured (start it with `start()`).
-    init(workload: String, cardinality: Int, autostart: Bool, stallTimeout: Int = 3_600_000, grace: Int = 1000) throws {
+    /// task is only configured (start it with `start()`). With `tasks` > 1,
+    /// `bench` and `bench2`... `benchN` with `cardinality` workers each. With
+    /// `token`, the API needs it (and `http` sends it).
+    init(
+        workload: String, cardinality: Int, autostart: Bool, stallTimeout: Int = 3_600_000, grace: Int = 1000,
+        tasks: Int = 1, token: String? = nil
+    ) throws {
+        self.token = token
         scratch = try Scratch(workload)
         let worker = scratch.path + "/tasks/\(Self.task)-worker"
         try FileManager.default.copyItem(atPath: try CPrograms.path("stall-worker"), toPath: worker)
         let eventPath = scratch.path + "/events"
-        let autotasks = autostart ? "\"\(Self.task)\": {\"cardinality\": \(cardinality)}" : ""
+        let names = [Self.task] + (tasks > 1 ? (2...tasks).map { "\(Self.task)\($0)" } : [])
+        for name in names.dropFirst() {
+            try FileManager.default.createSymbolicLink(atPath: scratch.path + "/tasks/\(name)-worker", withDestinationPath: worker)
+        }
+        let autotasks = autostart ? names.map { "\"\($0)\": {\"cardinality\": \(cardinality)}" }.joined(separator: ", ") : ""
+        let tokenKey = token.map { "\"token\": \"\($0)\", " } ?? ""
         let config = scratch.path + "/config.json"
         try """
-        {"port": 0, "max_cardinality": 10000, "force_timeout": 10000,
+        {\(tokenKey)"port": 0, "max_cardinality": 10000, "force_timeout": 10000,
          "keepalives": {"host": "127.0.0.1", "inbound_port": 0, "internal_port": 0,
                         "stall_timeout": \(stallTimeout), "grace_period": \(grace)},
          "path": "\(scratch.path)/tasks", "filesuffix": "-worker", "autotasks": {\(autotasks)}}
@@ -74,7 +87,7 @@ final class ManagedPool {
                 throw BenchError("no port in \"\(listening)\"")
             }
             self.port = port
-            http = try HTTPConnection(port: port)
+            http = try HTTPConnection(port: port, token: token)
             workers = WorkerTracker(path: eventPath)
             if !autostart {
                 try expect(200, "PUT", "/tasks/\(Self.task)/set/cardinality/\(cardinality)")

@@ -15,7 +15,7 @@ struct WPMBench: ParsableCommand {
             """,
         subcommands: [
             AllBench.self, SpawnBench.self, RespawnBench.self, StallBench.self, IngestBench.self, IdleBench.self,
-            MemoryBench.self, ControlBench.self, StopAllBench.self, ConsoleBench.self, PublishCommand.self,
+            MemoryBench.self, ControlBench.self, StopAllBench.self, ConsoleBench.self, TenKBench.self, PeersBench.self, PublishCommand.self,
         ],
         defaultSubcommand: AllBench.self)
 
