@@ -5,9 +5,7 @@ import Supervisor
 /// The text bodies the Go version's users parse: `Key:<TAB>value` lines
 /// sorted by key, RFC 3339 UTC times.
 enum TextFormat {
-    static func time(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
-    }
+    static func time(_ date: Date) -> String { RFC3339Time.format(date) }
 
     static func status(_ s: TaskStatus) -> String {
         var fields: [String: String] = [
