@@ -35,7 +35,7 @@ def main():
         if positive and max(positive) / min(positive) > 20:
             ax.set_yscale("log")
         for bar, value in zip(bars, values):
-            ax.annotate(f"{value:.3g}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ax.annotate(f"{value:.0f}" if value >= 100 else f"{value:.3g}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                         ha="center", va="bottom", fontsize=8)
         ax.set_title(row["figure"], fontsize=9)
         ax.set_ylabel(row["unit"], fontsize=8)

@@ -52,6 +52,8 @@ final class ManagedPool {
     let http: HTTPConnection
     /// The API's access token, when the workload turned it on.
     let token: String?
+    /// `bench`, then `bench2`... when there are more tasks.
+    let taskNames: [String]
 
     /// `cardinality` workers; started at once when `autostart`, else the
     /// task is only configured (start it with `start()`). With `tasks` > 1,
@@ -71,6 +73,7 @@ final class ManagedPool {
             try FileManager.default.createSymbolicLink(atPath: scratch.path + "/tasks/\(name)-worker", withDestinationPath: worker)
         }
         let autotasks = autostart ? names.map { "\"\($0)\": {\"cardinality\": \(cardinality)}" }.joined(separator: ", ") : ""
+        taskNames = names
         let tokenKey = token.map { "\"token\": \"\($0)\", " } ?? ""
         let config = scratch.path + "/config.json"
         try """
@@ -90,7 +93,7 @@ final class ManagedPool {
             http = try HTTPConnection(port: port, token: token)
             workers = WorkerTracker(path: eventPath)
             if !autostart {
-                try expect(200, "PUT", "/tasks/\(Self.task)/set/cardinality/\(cardinality)")
+                for name in names { try expect(200, "PUT", "/tasks/\(name)/set/cardinality/\(cardinality)") }
             }
         } catch {
             manager.stop()

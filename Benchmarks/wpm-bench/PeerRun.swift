@@ -186,8 +186,8 @@ final class PeerRun {
         case .wpm:
             let body = output(["/usr/bin/env", "curl", "-s", "-H", "Accept: application/json", "http://127.0.0.1:\(apiTarget)/tasks/bench"])
             guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return body }
-            let keys = ["running", "active_workers", "quick_failures", "next_spawn_at", "backoff_reason"]
-            return keys.compactMap { key in object[key].map { "\(key)=\($0)" } }.joined(separator: " ")
+            let active = object["active_workers"] as? Int ?? -1, failures = object["quick_failures"] as? Int ?? -1
+            return "\(active) running, \(failures) quick failures\(object["next_spawn_at"] != nil ? ", in backoff" : "")"
         case .supervisord, .circus:
             return output(listCommand!.dropLast(kind == .circus ? 2 : 0) + (kind == .circus ? ["status"] : []))
                 .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
