@@ -99,4 +99,28 @@ import KeepAlive
         #expect(p.status(now: t(6)).lastAliveAt == t(6).date)
         #expect(counted(p, t(6)) == [0, 0, 0])
     }
+
+    @Test func drainingWorkersAreCountedApartFromStoppingOnes() {
+        var spec = TaskSpec(name: "T", command: "/bin/true", cardinality: 4, gracePeriodMS: 500)
+        spec.drain = DrainSettings(signal: SIGTSTP, timeoutMS: 1000)
+        var p = PoolStateMachine(spec: spec, jitter: .fixed(0.5))
+        _ = p.start(now: t(0))
+        for pid in pid_t(101)...104 { _ = p.spawned(pid: pid, now: t(0)) }
+        for pid in pid_t(101)...104 { p.keptAlive(KeepAliveMessage(taskName: "T", pid: pid, status: .working), now: t(0.5)) }
+        // Scale-down drains ready workers: counted as draining, not as stopping nor ready.
+        _ = p.setCardinality(2, now: t(1))
+        func draining() -> Int { p.workers.values.filter { if case .draining = $0.state { true } else { false } }.count }
+        var s = p.status(now: t(1))
+        #expect(draining() == 2)
+        #expect([s.activeWorkers, s.readyWorkers, s.drainingWorkers ?? -1, s.stoppingWorkers] as [Int] == [2, 2, 2, 0])
+        // A draining worker that says it is idle gets its stop signal: stopping now.
+        let drained = p.workers.values.first { if case .draining = $0.state { true } else { false } }!.pid
+        p.keptAlive(KeepAliveMessage(taskName: "T", pid: drained, status: .ready), now: t(1.2))
+        s = p.status(now: t(1.2))
+        #expect([s.activeWorkers, s.readyWorkers, s.drainingWorkers ?? -1, s.stoppingWorkers] as [Int] == [2, 2, 1, 1])
+        _ = p.exited(pid: drained, status: .exited(code: 0), now: t(1.3))
+        s = p.status(now: t(1.3))
+        #expect([s.activeWorkers, s.readyWorkers, s.drainingWorkers ?? -1, s.stoppingWorkers] as [Int] == [2, 2, 1, 0])
+        #expect(s.drainingWorkers == draining())
+    }
 }
