@@ -125,22 +125,36 @@ extension Reader {
         }
     }
 
+    /// How `user` and `group` name an entry: a name, or a number (an
+    /// integer or a string of digits).
+    private enum NameOrNumber {
+        case name(String)
+        case number(UInt32)
+    }
+
+    /// `value` as a name or a number; `kind` ("user") and `number` ("uid") word the error.
+    private func nameOrNumber(_ value: JSONValue, key: String, kind: String, number: String) throws(ConfigError)
+        -> NameOrNumber
+    {
+        switch value {
+        case .string(let name) where !name.isEmpty && name.allSatisfy(\.isNumber) && UInt32(name) != nil:
+            return .number(UInt32(name)!)
+        case .string(let name) where !name.isEmpty:
+            return .name(name)
+        case .integer(let id) where id >= 0 && id < Int(UInt32.max):
+            return .number(UInt32(id))
+        default:
+            throw fail(key, "must be a \(kind) name or a \(number), got \(value.typeName) (\(value.shown))")
+        }
+    }
+
     /// A name or number from the user database.
     private func resolveUser(_ value: JSONValue, key: String) throws(ConfigError) -> UserIdentity {
         let entry: UnsafeMutablePointer<passwd>?
         let what: String
-        switch value {
-        case .string(let name) where !name.isEmpty && name.allSatisfy(\.isNumber) && uid_t(name) != nil:
-            entry = getpwuid(uid_t(name)!)
-            what = "uid \(name)"
-        case .string(let name) where !name.isEmpty:
-            entry = getpwnam(name)
-            what = "user \"\(name)\""
-        case .integer(let uid) where uid >= 0 && uid < Int(UInt32.max):
-            entry = getpwuid(uid_t(uid))
-            what = "uid \(uid)"
-        default:
-            throw fail(key, "must be a user name or a uid, got \(value.typeName) (\(value.shown))")
+        switch try nameOrNumber(value, key: key, kind: "user", number: "uid") {
+        case .number(let uid): (entry, what) = (getpwuid(uid), "uid \(uid)")
+        case .name(let name): (entry, what) = (getpwnam(name), "user \"\(name)\"")
         }
         guard let entry else { throw fail(key, "no \(what) in the user database") }
         return UserIdentity(
@@ -148,21 +162,13 @@ extension Reader {
             home: String(cString: entry.pointee.pw_dir), groups: [])
     }
 
+    /// A name or number from the group database.
     private func resolveGroup(_ value: JSONValue, key: String) throws(ConfigError) -> GroupIdentity {
         let entry: UnsafeMutablePointer<group>?
         let what: String
-        switch value {
-        case .string(let name) where !name.isEmpty && name.allSatisfy(\.isNumber) && gid_t(name) != nil:
-            entry = getgrgid(gid_t(name)!)
-            what = "gid \(name)"
-        case .string(let name) where !name.isEmpty:
-            entry = getgrnam(name)
-            what = "group \"\(name)\""
-        case .integer(let gid) where gid >= 0 && gid < Int(UInt32.max):
-            entry = getgrgid(gid_t(gid))
-            what = "gid \(gid)"
-        default:
-            throw fail(key, "must be a group name or a gid, got \(value.typeName) (\(value.shown))")
+        switch try nameOrNumber(value, key: key, kind: "group", number: "gid") {
+        case .number(let gid): (entry, what) = (getgrgid(gid), "gid \(gid)")
+        case .name(let name): (entry, what) = (getgrnam(name), "group \"\(name)\"")
         }
         guard let entry else { throw fail(key, "no \(what) in the group database") }
         return GroupIdentity(name: String(cString: entry.pointee.gr_name), gid: entry.pointee.gr_gid)
