@@ -30,14 +30,14 @@ struct AccessTokenMiddleware: RouterMiddleware {
     func refusal(_ request: Request, required: Bool = false) -> Response? {
         guard let header = request.headers[.authorization] else {
             guard required else { return nil }
-            return refuse(request, "ERROR: this manager needs a token: send the header \"Authorization: Bearer TOKEN\"")
+            return refuse(request, "this manager needs a token: send the header \"Authorization: Bearer TOKEN\"")
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            return refuse(request, "ERROR: the Authorization header must be \"Bearer TOKEN\"")
+            return refuse(request, "the Authorization header must be \"Bearer TOKEN\"")
         }
         guard Self.constantTimeEqual(Array(parts[1].utf8), token) else {
-            return refuse(request, "ERROR: wrong token", invalid: true)
+            return refuse(request, "wrong token", invalid: true)
         }
         return nil
     }
@@ -47,7 +47,7 @@ struct AccessTokenMiddleware: RouterMiddleware {
     }
 
     private func refuse(_ request: Request, _ message: String, invalid: Bool = false) -> Response {
-        var response = Reply.failure(message, status: .unauthorized, json: Reply.wantsJSON(request))
+        var response = Reply.failure(message, goStyle: true, status: .unauthorized, json: Reply.wantsJSON(request))
         response.headers[.wwwAuthenticate] = invalid ? #"Bearer realm="wpmanager", error="invalid_token""# : #"Bearer realm="wpmanager""#
         return response
     }

@@ -205,7 +205,7 @@ struct FallbackMiddleware: RouterMiddleware {
                 return Reply.methodNotAllowed(request, allowed: methods)
             }
             return Reply.failure(
-                "ERROR: no such route: \(request.method) \(request.uri.path)", status: .notFound,
+                "no such route: \(request.method) \(request.uri.path)", goStyle: true, status: .notFound,
                 json: Reply.wantsJSON(request))
         }
     }

@@ -39,14 +39,14 @@ enum HealthRoutes {
             if !only.isEmpty {
                 guard entitled else {
                     var refusal = Reply.failure(
-                        "ERROR: ?task= needs the token: send the header \"Authorization: Bearer TOKEN\"",
-                        status: .unauthorized, json: json)
+                        "?task= needs the token: send the header \"Authorization: Bearer TOKEN\"",
+                        goStyle: true, status: .unauthorized, json: json)
                     refusal.headers[.wwwAuthenticate] = #"Bearer realm="wpmanager""#
                     return refusal
                 }
                 for task in only {
                     guard !task.isEmpty else {
-                        return Reply.failure("ERROR: empty task name in ?task= (give a task name)", status: .badRequest, json: json)
+                        return Reply.failure("empty task name in ?task= (give a task name)", goStyle: true, status: .badRequest, json: json)
                     }
                     guard supervisor.taskNames.contains(task) else { return Reply.error(.unknownTask(task), json: json) }
                 }
@@ -95,8 +95,8 @@ enum HealthRoutes {
     private static func unknownParameter(_ request: Request, allowed: [String]) -> Response? {
         for (key, _) in request.uri.queryParameters where !allowed.contains(String(key)) {
             return Reply.failure(
-                "ERROR: unknown parameter \"\(key)\" on \(request.uri.path) (allowed: \(allowed.joined(separator: ", ")))",
-                status: .badRequest, json: Reply.wantsJSON(request))
+                "unknown parameter \"\(key)\" on \(request.uri.path) (allowed: \(allowed.joined(separator: ", ")))",
+                goStyle: true, status: .badRequest, json: Reply.wantsJSON(request))
         }
         return nil
     }

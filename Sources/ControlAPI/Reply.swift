@@ -47,21 +47,22 @@ struct Reply {
     }
 
     static func error(_ error: ControlError, json: Bool) -> Response {
-        let text = (error.isGoError ? "ERROR: " : "") + error.plain
-        return Reply(text: text + "\n", json: ["error": error.plain]).response(json: json, status: status(of: error))
+        failure(error.plain, goStyle: error.isGoError, status: status(of: error), json: json)
     }
 
-    static func failure(_ message: String, status: HTTPResponse.Status, json: Bool) -> Response {
-        let plain = message.hasPrefix("ERROR: ") ? String(message.dropFirst(7)) : message
-        return Reply(text: message + "\n", json: ["error": plain]).response(json: json, status: status)
+    /// A refusal: `message` is JSON's `error`; the text body is the same
+    /// line, after the Go version's `ERROR: ` when `goStyle`.
+    static func failure(_ message: String, goStyle: Bool, status: HTTPResponse.Status, json: Bool) -> Response {
+        let text = (goStyle ? "ERROR: " : "") + message
+        return Reply(text: text + "\n", json: ["error": message]).response(json: json, status: status)
     }
 
     /// 405, naming the methods the path takes (also in `Allow`).
     static func methodNotAllowed(_ request: Request, allowed methods: [HTTPRequest.Method]) -> Response {
         let allowed = methods.map(\.rawValue).joined(separator: ", ")
         var response = failure(
-            "ERROR: method \(request.method) not allowed on \(request.uri.path) (allowed: \(allowed))",
-            status: .methodNotAllowed, json: wantsJSON(request))
+            "method \(request.method) not allowed on \(request.uri.path) (allowed: \(allowed))",
+            goStyle: true, status: .methodNotAllowed, json: wantsJSON(request))
         response.headers[.allow] = allowed
         return response
     }

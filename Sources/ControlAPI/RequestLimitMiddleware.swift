@@ -18,13 +18,13 @@ struct RequestLimitMiddleware: RouterMiddleware {
         let uriBytes = request.head.path?.utf8.count ?? 0
         if uriBytes > maxURIBytes {
             return Reply.failure(
-                "ERROR: request target of \(uriBytes) bytes is longer than the limit of \(maxURIBytes) bytes",
-                status: .uriTooLong, json: Reply.wantsJSON(request))
+                "request target of \(uriBytes) bytes is longer than the limit of \(maxURIBytes) bytes",
+                goStyle: true, status: .uriTooLong, json: Reply.wantsJSON(request))
         }
         if let length = request.headers[.contentLength] {
             guard let bytes = Int(length), bytes >= 0 else {
                 return Reply.failure(
-                    "ERROR: bad Content-Length \(length)", status: .badRequest, json: Reply.wantsJSON(request))
+                    "bad Content-Length \(length)", goStyle: true, status: .badRequest, json: Reply.wantsJSON(request))
             }
             if bytes > maxBodyBytes { return tooLarge(request, "of \(bytes) bytes ") }
             return try await next(request, context)
@@ -41,7 +41,7 @@ struct RequestLimitMiddleware: RouterMiddleware {
 
     private func tooLarge(_ request: Request, _ size: String) -> Response {
         Reply.failure(
-            "ERROR: request body \(size)is larger than the limit of \(maxBodyBytes) bytes", status: .contentTooLarge,
+            "request body \(size)is larger than the limit of \(maxBodyBytes) bytes", goStyle: true, status: .contentTooLarge,
             json: Reply.wantsJSON(request))
     }
 }

@@ -29,7 +29,7 @@ enum EventsRoute {
         func response(json: Bool) -> Response {
             switch self {
             case .unknownTask(let task): Reply.error(.unknownTask(task), json: json)
-            case .badParameter(let message): Reply.failure("ERROR: " + message, status: .badRequest, json: json)
+            case .badParameter(let message): Reply.failure(message, goStyle: true, status: .badRequest, json: json)
             }
         }
     }

@@ -58,7 +58,7 @@ enum LogsRoute {
             let query: Query
             switch Self.query(request, maxLines: recent.maxLines) {
             case .success(let q): query = q
-            case .failure(let error): return Reply.failure("ERROR: " + error.message, status: .badRequest, json: json)
+            case .failure(let error): return Reply.failure(error.message, goStyle: true, status: .badRequest, json: json)
             }
             guard query.follow else {
                 let lines = recent.last(query.lines, of: task)
