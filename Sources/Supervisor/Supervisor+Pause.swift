@@ -8,14 +8,14 @@ extension Supervisor {
     public func pause(_ name: String) throws(ControlError) -> PoolStateMachine.PauseOutcome {
         guard pools[name] != nil, !retired.contains(name) else { throw .unknownTask(name) }
         let now = Moment.now()
-        let (outcome, actions) = pools[name]!.pause(now: now)
+        let (outcome, result) = pools[name]!.pause(now: now)
         switch outcome {
         case .notRunning: throw .notRunning(name)
         case .alreadyPaused: return outcome
         case .paused: break
         }
-        logger.notice("task paused", metadata: ["task": "\(name)", "workers": .stringConvertible(actions.count)])
-        perform(actions, task: name, now: now)
+        logger.notice("task paused", metadata: ["task": "\(name)", "workers": .stringConvertible(result.actions.count)])
+        perform(result, task: name, now: now)
         saveState()
         return outcome
     }
@@ -23,10 +23,10 @@ extension Supervisor {
     public func resume(_ name: String) throws(ControlError) -> PoolStateMachine.ResumeOutcome {
         guard pools[name] != nil, !retired.contains(name) else { throw .unknownTask(name) }
         let now = Moment.now()
-        let (outcome, actions) = pools[name]!.resume(now: now)
+        let (outcome, result) = pools[name]!.resume(now: now)
         guard outcome == .resumed else { return outcome }
-        logger.notice("task resumed", metadata: ["task": "\(name)", "workers": .stringConvertible(actions.count)])
-        perform(actions, task: name, now: now)
+        logger.notice("task resumed", metadata: ["task": "\(name)", "workers": .stringConvertible(result.actions.count)])
+        perform(result, task: name, now: now)
         // The deadlines held meanwhile count from now.
         for pid in pools[name]!.workers.keys {
             if let deadline = pools[name]!.stallDeadline(of: pid) { schedule(.stall(name, pid), at: deadline) }

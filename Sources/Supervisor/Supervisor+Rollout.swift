@@ -76,6 +76,8 @@ extension Supervisor {
                     "worker chosen to stop: \(reason)",
                     metadata: ["task": "\(task)", "pid": .stringConvertible(pid), "draining": .stringConvertible(draining)])
                 emit(.workerStopping(pid: pid, reason: reason, draining: draining), task: task, now: now)
+            case .backoff(let delay, let until, let reason):
+                noteBackoff(delay: delay, until: until, reason: reason, task: task, now: now)
             case .rolloutFailed(let reason, let replaced, let total):
                 logger.warning("rolling restart failed: \(reason)", metadata: ["task": "\(task)"])
                 emit(.rolloutFailed(reason: reason, replaced: replaced, total: total), task: task, now: now)

@@ -68,7 +68,6 @@ public actor Supervisor {
     let metrics: SupervisorMetrics
     /// The readiness gauges (Health/).
     let healthMetrics: HealthMetrics
-    var backoffReported: [String: ContinuousClock.Instant] = [:]
     /// A restart of every task: the tasks left, the one under way first.
     var restartQueue: [String] = []
     var restartQueuePace = RolloutPaceOverride()
@@ -121,23 +120,25 @@ public actor Supervisor {
 
     // MARK: performing actions
 
-    func perform(_ actions: [PoolAction], task: String, now: Moment) {
-        var queue = actions[...]
-        while let action = queue.popFirst() {
+    /// Performs what a pool decided: its actions, in order, then its
+    /// facts (logs, events). The spawn queue's answer to a cancel (how many
+    /// spawns it dropped before they began) is the pool's next event.
+    func perform(_ result: PoolResult, task: String, now: Moment) {
+        var dropped = 0
+        for action in result.actions {
             switch action {
             case .spawn(let count):
                 if let spec = pools[task]?.spec { spawns.enqueue(spec, count: count) }
             case .cancelSpawns(let count):
-                let cancelled = spawns.cancel(task: task, upTo: count)
-                if let follow = pools[task]?.spawnsCancelled(cancelled, now: now) { queue += follow }
+                dropped += spawns.cancel(task: task, upTo: count)
             case .signal(let pid, let signal):
                 send(signal, to: pid, task: task)
             }
         }
         if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), at: deadline) }
         scheduleMemoryCheck(task: task)
-        noteBackoff(task: task, now: now)
-        if let reports = pools[task]?.takeReports(), !reports.isEmpty { noteReports(reports, task: task, now: now) }
+        if !result.reports.isEmpty { noteReports(result.reports, task: task, now: now) }
+        if dropped > 0, let follow = pools[task]?.spawnsCancelled(dropped, now: now) { perform(follow, task: task, now: now) }
     }
 
     /// A spawn asked for by `.spawn` has happened (or failed).
@@ -158,12 +159,17 @@ public actor Supervisor {
             // It may have exited before it was ours to reap; so may have
             // orphans queued behind it (the SIGCHLD came while it was unknown).
             reap()
-        case .failed(let message, let abandoned):
+        case .failed(let message):
             logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
             let now = Moment.now()
             emit(.spawnFailed(error: message), task: task, now: now)
-            let follow = pools[task]?.spawnFailed(message: message, abandoned: abandoned, now: now) ?? []
-            perform(follow, task: task, now: now)
+            if let follow = pools[task]?.spawnFailed(message: message, now: now) {
+                perform(follow, task: task, now: now)
+            } else {
+                _ = spawns.cancel(task: task, upTo: .max)
+            }
+            // The queue waited for this answer before spawning more of the task.
+            spawns.failureTaken(task: task)
         }
     }
 
@@ -239,16 +245,14 @@ public actor Supervisor {
         guard rc == pid, let task = owners.removeValue(forKey: pid) else { return nil }
         stallScheduled[pid] = nil
         let now = Moment.now()
-        let exit = ExitStatus(waitStatus: status)
-        let record = pools[task]?.workers[pid]
-        let before = record?.state
-        // How it ended, decided once, from the record as it was before the reap.
-        let kind = record.map { ExitCounts.kind(of: $0, status: exit) }
-        logExit(task: task, pid: pid, status: exit, kind: kind)
-        cleanUpGroup(pid, stateBefore: before, now: now)
-        noteExit(pid: pid, status: exit, kind: kind, task: task, now: now)
-        if let actions = pools[task]?.exited(pid: pid, status: exit, now: now) {
-            perform(actions, task: task, now: now)
+        let ended = ExitStatus(waitStatus: status)
+        // How it ended is the pool's decision, returned with what it does about it.
+        let exit = pools[task]?.exited(pid: pid, status: ended, now: now)
+        logExit(task: task, pid: pid, status: ended, kind: exit?.kind)
+        cleanUpGroup(pid, stateBefore: exit?.state, now: now)
+        if let exit {
+            noteExit(exit, task: task, now: now)
+            perform(exit.result, task: task, now: now)
         }
         if !retired.isEmpty { forgetRetired(task) }
         return task
@@ -302,25 +306,26 @@ public actor Supervisor {
         static func == (a: Deadline, b: Deadline) -> Bool { a.at == b.at && a.target == b.target }
     }
 
-    /// The actions to perform when `pid` has stalled.
-    private func checkStall(task: String, pid: pid_t, now: Moment) -> [PoolAction]? {
+    /// The stall deadline of `pid` is due: the pool decides, and a stall
+    /// (or a missed startup) is logged, emitted and acted on.
+    private func checkStall(task: String, pid: pid_t, now: Moment) {
         switch pools[task]?.checkStall(pid: pid, now: now) {
         case .notDue(let deadline):
             schedule(.stall(task, pid), at: deadline)
-            return nil
-        case .stalled(let actions, let silence):
+        case .stalled(let result, let silence, let deadline):
             stallScheduled[pid] = nil
             logStalled(task: task, pid: pid, silence: silence)
             emit(.workerStalled(pid: pid, silenceMS: Int(silence.milliseconds)), task: task, now: now)
-            return actions
-        case .missedStartup(let actions, let age):
+            // How late after its deadline the stop signal goes.
+            metrics.stallDetected(task: task, lag: ContinuousClock.now - deadline)
+            perform(result, task: task, now: now)
+        case .missedStartup(let result, let age, let timeoutMS, _):
             stallScheduled[pid] = nil
-            logMissedStartup(task: task, pid: pid, age: age, timeoutMS: pools[task]?.spec.effectiveStartupTimeoutMS ?? 0)
+            logMissedStartup(task: task, pid: pid, age: age, timeoutMS: timeoutMS)
             emit(.workerStartupTimeout(pid: pid, afterMS: Int(age.milliseconds)), task: task, now: now)
-            return actions
+            perform(result, task: task, now: now)
         case .gone, nil:
             stallScheduled[pid] = nil
-            return nil
         }
     }
 
@@ -373,7 +378,7 @@ public actor Supervisor {
             case .stall(let name, let pid):
                 guard stallScheduled[pid] == first.at else { continue }
                 if awaitsDrain(first, task: name, pid: pid, now: now) { continue }
-                if let actions = checkStall(task: name, pid: pid, now: now) { perform(actions, task: name, now: now) }
+                checkStall(task: name, pid: pid, now: now)
             case .group(let pgid):
                 if let killAt = lingeringGroups[pgid], killAt <= now.instant {
                     lingeringGroups[pgid] = nil

@@ -36,12 +36,13 @@ import KeepAlive
         _ = say(&p, 105, .working, job: "b", at: 1)
         _ = say(&p, 106, nil, at: 1)
         var order: [pid_t] = []
+        var reports: [PoolReport] = []
         for size in (0..<7).reversed() {
-            let actions = p.setCardinality(size, now: t(Double(2 + 6 - size)))
-            for case .signal(let pid, .terminate) in actions { order.append(pid) }
+            let result = p.setCardinality(size, now: t(Double(2 + 6 - size)))
+            for case .signal(let pid, .terminate) in result.actions { order.append(pid) }
+            reports += result.reports
         }
         #expect(order == [107, 104, 102, 106, 103, 105, 101])
-        let reports = p.takeReports()
         #expect(reports.first == .stopChosen(pid: 107, reason: "scale-down: not ready", draining: false))
         #expect(reports.contains(.stopChosen(pid: 104, reason: "scale-down: idle (ready)", draining: false)))
         #expect(reports.contains(.stopChosen(pid: 106, reason: "scale-down: no status", draining: false)))
@@ -63,7 +64,11 @@ import KeepAlive
         var p = running(2, drain: DrainSettings(signal: SIGTSTP, timeoutMS: 10_000))
         _ = say(&p, 101, .working, job: "1", at: 1)
         _ = say(&p, 102, .working, job: "2", at: 1)
-        #expect(p.setCardinality(1, now: t(2)) == [.signal(pid: 102, .drain)])
+        #expect(
+            p.setCardinality(1, now: t(2))
+                == PoolResult(
+                    actions: [.signal(pid: 102, .drain)],
+                    reports: [.stopChosen(pid: 102, reason: "scale-down: working (job 2)", draining: true)]))
         #expect(p.workers[102]?.state == .draining(stopAt: t(12).instant))
         #expect(p.status(now: t(2)).drainingWorkers == 1)
         #expect(p.status(now: t(2)).stoppingWorkers == 0)
@@ -75,7 +80,7 @@ import KeepAlive
         #expect(say(&p, 102, .ready, at: 5) == [.signal(pid: 102, .terminate)])
         #expect(p.workers[102]?.state == .terminating(killAt: t(5.5).instant))
         #expect(p.tick(now: t(5.5)) == [.signal(pid: 102, .kill)])
-        #expect(p.exited(pid: 102, status: .signaled(signal: SIGKILL, coreDumped: false), now: t(5.6)) == [])
+        #expect(p.exited(pid: 102, status: .signaled(signal: SIGKILL, coreDumped: false), now: t(5.6))?.actions == [])
         #expect(p.exits.clean == 1)
     }
 
@@ -97,11 +102,11 @@ import KeepAlive
         _ = p.spawned(pid: 101, now: t(0))
         _ = p.spawned(pid: 102, now: t(0))
         _ = say(&p, 101, .working, at: 0.5)
-        guard case .stalled(let actions, _) = p.checkStall(pid: 101, now: t(1.6)) else {
+        guard case .stalled(let result, _, _) = p.checkStall(pid: 101, now: t(1.6)) else {
             Issue.record("not stalled")
             return
         }
-        #expect(actions.first == .signal(pid: 101, .terminate))
+        #expect(result.actions.first == .signal(pid: 101, .terminate))
         #expect(p.setCardinality(0, now: t(1.7)).contains(.signal(pid: 102, .terminate)))
     }
 }

@@ -60,7 +60,7 @@ import KeepAlive
     @Test func stopAndScaleDownOfAPausedTaskThawBeforeTheStopSignal() {
         var p = running(3)
         _ = p.pause(now: t(1))
-        #expect(p.setCardinality(2, now: t(2)) == [.signal(pid: 103, .thaw), .signal(pid: 103, .terminate)])
+        #expect(p.setCardinality(2, now: t(2)).actions == [.signal(pid: 103, .thaw), .signal(pid: 103, .terminate)])
         let (_, actions) = p.stop(now: t(3))
         #expect(actions == [.signal(pid: 101, .thaw), .signal(pid: 101, .terminate), .signal(pid: 102, .thaw), .signal(pid: 102, .terminate)])
         #expect(!p.isPaused)

@@ -57,14 +57,22 @@ import KeepAlive
         // Ready at 3 s: from then on, the stall timeout from the last keep-alive.
         p.keptAlive(alive(101), now: t(3))
         #expect(p.stallDeadline(of: 101) == t(4).instant)
-        #expect(p.checkStall(pid: 101, now: t(4)) == .stalled([.signal(pid: 101, .terminate), .spawn(count: 1)], silence: .seconds(1)))
+        #expect(
+            p.checkStall(pid: 101, now: t(4))
+                == .stalled([.signal(pid: 101, .terminate), .spawn(count: 1)], silence: .seconds(1), deadline: t(4).instant))
         #expect(p.stalledWorkers == 1)
     }
 
     @Test func aWorkerThatMissesItsStartupIsStoppedCountedApartAndBacksOff() {
         var p = running(2, stall: 60000, startup: 1000)
         p.keptAlive(alive(102), now: t(0.5))
-        #expect(p.checkStall(pid: 101, now: t(1)) == .missedStartup([.signal(pid: 101, .terminate)], age: .seconds(1)))
+        // The result says it all: the stop, the backoff it starts (1 s), the deadline missed.
+        let backoff = PoolReport.backoff(delay: .seconds(1), until: t(2), reason: .quickExit)
+        #expect(
+            p.checkStall(pid: 101, now: t(1))
+                == .missedStartup(
+                    PoolResult(actions: [.signal(pid: 101, .terminate)], reports: [backoff]), age: .seconds(1), timeoutMS: 1000,
+                    deadline: t(1).instant))
         // A quick failure: no replacement before the backoff (1 s without jitter).
         #expect(p.quickFailures == 1)
         #expect(p.spawnNotBefore == t(2).instant)

@@ -36,10 +36,12 @@ import KeepAlive
         #expect(p.spawned(pid: 103, now: t(1.1)) == [])
         // Not ready yet: the old one stays (the ready count must not drop).
         #expect(p.readyWorkers == 2)
-        #expect(ready(&p, 103, at: 1.5) == [.signal(pid: 102, .terminate)])
+        let replaced = p.keptAlive(KeepAliveMessage(taskName: "T", pid: 103, status: .ready), now: t(1.5)).result
+        #expect(replaced.actions == [.signal(pid: 102, .terminate)])
         #expect(p.readyWorkers == 2)
-        #expect(p.takeReports().contains(.stopChosen(pid: 102, reason: "recycling: max_memory (150 MiB > 100 MiB)", draining: false)))
-        #expect(p.exited(pid: 102, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(1.6)) == [])
+        // Returned with the keep-alive that let it go: why it was chosen.
+        #expect(replaced.reports == [.stopChosen(pid: 102, reason: "recycling: max_memory (150 MiB > 100 MiB)", draining: false)])
+        #expect(p.exited(pid: 102, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(1.6))?.actions == [])
         #expect(p.exits.recycled == 1)
         #expect(p.quickFailures == 0)
         #expect(p.activeWorkers == 2)
@@ -77,7 +79,11 @@ import KeepAlive
 
     @Test func withoutSurgeOneIsStoppedFirst() {
         var p = running(2, surge: 0) { $0.maxMemoryBytes = 10 }
-        #expect(p.memoryMeasured([101: 20, 102: 20], now: t(1)) == [.signal(pid: 101, .terminate), .spawn(count: 1)])
+        #expect(
+            p.memoryMeasured([101: 20, 102: 20], now: t(1))
+                == PoolResult(
+                    actions: [.signal(pid: 101, .terminate), .spawn(count: 1)],
+                    reports: [.stopChosen(pid: 101, reason: "recycling: max_memory (20 bytes > 10 bytes)", draining: false)]))
     }
 
     @Test func aLifetimeAddedByAReloadCountsFromTheReload() {

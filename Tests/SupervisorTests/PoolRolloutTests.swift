@@ -21,35 +21,36 @@ import KeepAlive
             _ = p.spawned(pid: pid_t(101 + i), now: t(0))
             p.keptAlive(KeepAliveMessage(taskName: "T", pid: pid_t(101 + i)), now: t(0.1))
         }
-        _ = p.takeReports()
         return p
     }
 
-    func ready(_ p: inout PoolStateMachine, _ pid: pid_t, at time: Double) -> [PoolAction] {
-        p.keptAlive(KeepAliveMessage(taskName: "T", pid: pid), now: t(time)).actions
+    func ready(_ p: inout PoolStateMachine, _ pid: pid_t, at time: Double) -> PoolResult {
+        p.keptAlive(KeepAliveMessage(taskName: "T", pid: pid), now: t(time)).result
     }
 
     @Test func newFirstThenOldOneByOneAndTheReadyCountNeverDips() {
         var p = running(3)
-        let (outcome, actions) = p.restart(pace: .init(), now: t(1))
+        let (outcome, result) = p.restart(pace: .init(), now: t(1))
         #expect(outcome == .started)
-        #expect(actions == [.spawn(count: 1)])
-        #expect(p.takeReports() == [.rolloutStarted(.init(), cardinality: 3)])
+        #expect(result.actions == [.spawn(count: 1)])
+        #expect(result.reports == [.rolloutStarted(.init(), cardinality: 3)])
         #expect(p.rolloutState == .running(replaced: 0, total: 3))
         var next: pid_t = 201
         var stopped: [pid_t] = []
+        var reports: [PoolReport] = []
         for step in 0..<3 {
             #expect(p.spawned(pid: next, now: t(2)) == [])
             #expect(p.readyWorkers == 3)
             let follow = ready(&p, next, at: 3)
             // One old worker stopped, and (but for the last) one more new one spawned.
             let old = pid_t(101 + step)
-            #expect(follow == [.signal(pid: old, .terminate)] + (step < 2 ? [.spawn(count: 1)] : []))
+            #expect(follow.actions == [.signal(pid: old, .terminate)] + (step < 2 ? [.spawn(count: 1)] : []))
+            #expect(follow.reports.first == .rolloutProgress(replaced: step + 1, total: 3))
+            reports += follow.reports
             #expect(p.readyWorkers == 3)
             stopped.append(old)
             next += 1
         }
-        let reports = p.takeReports()
         #expect(reports.contains(.rolloutProgress(replaced: 3, total: 3)))
         #expect(reports.last == .rolloutFinished(replaced: 3, duration: .seconds(2)))
         #expect(p.rollout == nil)
@@ -59,22 +60,22 @@ import KeepAlive
 
     @Test func maxUnavailableStopsFirstAndMaxSurgeSpawnsMore() {
         var p = running(4)
-        let (_, actions) = p.restart(pace: .init(maxSurge: 2, maxUnavailable: 1), now: t(1))
+        let (_, result) = p.restart(pace: .init(maxSurge: 2, maxUnavailable: 1), now: t(1))
         // One old one may go at once; then up to 2 above the cardinality.
-        #expect(actions == [.signal(pid: 101, .terminate), .spawn(count: 3)])
+        #expect(result.actions == [.signal(pid: 101, .terminate), .spawn(count: 3)])
+        #expect(result.reports == [.rolloutStarted(.init(maxSurge: 2, maxUnavailable: 1), cardinality: 4)])
     }
 
     @Test func aNewWorkerThatNeverGetsReadyHaltsItAndOldOnesStay() {
         var p = running(3, startup: 1000)
         _ = p.restart(pace: .init(), now: t(1))
         _ = p.spawned(pid: 201, now: t(1))
-        _ = p.takeReports()
-        guard case .missedStartup(let actions, _) = p.checkStall(pid: 201, now: t(2)) else {
+        guard case .missedStartup(let result, _, _, _) = p.checkStall(pid: 201, now: t(2)) else {
             Issue.record("no startup timeout")
             return
         }
-        #expect(actions == [.signal(pid: 201, .terminate)])
-        #expect(p.takeReports() == [.rolloutFailed(reason: "new worker 201 not ready within startup_timeout (1000 ms)", replaced: 0, total: 3)])
+        #expect(result.actions == [.signal(pid: 201, .terminate)])
+        #expect(result.reports == [.rolloutFailed(reason: "new worker 201 not ready within startup_timeout (1000 ms)", replaced: 0, total: 3)])
         #expect(p.rolloutState == .failed(reason: "new worker 201 not ready within startup_timeout (1000 ms)"))
         #expect([101, 102, 103].allSatisfy { p.workers[$0]?.isRunning == true })
         #expect(p.readyWorkers == 3)
@@ -90,9 +91,10 @@ import KeepAlive
         _ = ready(&p, 201, at: 1.1)  // replaces 101
         #expect(p.workers[101]?.isRunning == false)
         _ = p.spawned(pid: 202, now: t(1.2))
-        _ = p.takeReports()
-        let actions = p.exited(pid: 202, status: .exited(code: 1), now: t(1.3)) ?? []
-        #expect(p.takeReports() == [.rolloutFailed(reason: "new worker 202 exited: exit status 1", replaced: 1, total: 2)])
+        let exit = p.exited(pid: 202, status: .exited(code: 1), now: t(1.3))
+        let actions = exit?.actions ?? []
+        #expect(exit?.kind == .crashed)
+        #expect(exit?.result.reports == [.rolloutFailed(reason: "new worker 202 exited: exit status 1", replaced: 1, total: 2)])
         // The old one left runs on; nothing spawned before the backoff.
         #expect(p.workers[102]?.isRunning == true)
         #expect(actions == [])
@@ -102,10 +104,9 @@ import KeepAlive
         var p = running(2)
         _ = p.restart(pace: .init(), now: t(1))
         #expect(p.restart(pace: .init(), now: t(1)).0 == .alreadyRestarting)
-        _ = p.takeReports()
-        let (_, actions) = p.stop(now: t(2))
-        #expect(Set(actions) == [.cancelSpawns(count: 1), .signal(pid: 101, .terminate), .signal(pid: 102, .terminate)])
-        #expect(p.takeReports() == [.rolloutFailed(reason: "task stopped", replaced: 0, total: 2)])
+        let (_, result) = p.stop(now: t(2))
+        #expect(Set(result.actions) == [.cancelSpawns(count: 1), .signal(pid: 101, .terminate), .signal(pid: 102, .terminate)])
+        #expect(result.reports == [.rolloutFailed(reason: "task stopped", replaced: 0, total: 2)])
         #expect(p.restart(pace: .init(), now: t(3)).0 == .notRunning)
     }
 
@@ -115,19 +116,19 @@ import KeepAlive
         _ = p.spawned(pid: 201, now: t(1))
         _ = ready(&p, 201, at: 1.1)
         _ = p.spawned(pid: 202, now: t(1.2))
-        let actions = p.setCardinality(1, now: t(1.3))
+        let result = p.setCardinality(1, now: t(1.3))
         // 202 (new, not ready) and every old worker go: 201 alone is left, ready.
-        #expect(Set(actions) == [.signal(pid: 202, .terminate), .signal(pid: 102, .terminate), .signal(pid: 103, .terminate), .signal(pid: 104, .terminate)])
-        #expect(p.takeReports().last == .rolloutFinished(replaced: 1, duration: .milliseconds(300)))
+        #expect(Set(result.actions) == [.signal(pid: 202, .terminate), .signal(pid: 102, .terminate), .signal(pid: 103, .terminate), .signal(pid: 104, .terminate)])
+        #expect(result.reports.last == .rolloutFinished(replaced: 1, duration: .milliseconds(300)))
         #expect(p.readyWorkers == 1)
     }
 
     @Test func spawnsUnderWayAtTheStartAreOldWorkers() {
         var p = running(2)
         _ = p.setCardinality(3, now: t(0.5))  // a spawn under way
-        let (_, actions) = p.restart(pace: .init(), now: t(1))
+        let (_, result) = p.restart(pace: .init(), now: t(1))
         // Counted as an old worker to come: one new one (the surge) besides.
-        #expect(actions == [.cancelSpawns(count: 1), .spawn(count: 1)])
+        #expect(result.actions == [.cancelSpawns(count: 1), .spawn(count: 1)])
         // It had begun: not cancelled. Nothing changed: no further step.
         #expect(p.spawnsCancelled(0, now: t(1)) == [])
         _ = p.spawned(pid: 103, now: t(1.1))

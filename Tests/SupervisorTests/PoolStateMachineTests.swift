@@ -56,7 +56,7 @@ import KeepAlive
     @Test func startWhileOldWorkersTerminateSpawnsAFreshSetAndResetsCounters() {
         var p = running(2)
         _ = p.stop(now: t(1))
-        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(1.1)) == [])
+        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(1.1))?.actions == [])
         let (outcome, actions) = p.start(now: t(1.2))
         #expect(outcome == .started)
         #expect(actions == [.spawn(count: 2)])
@@ -64,7 +64,7 @@ import KeepAlive
         // The worker of the previous run still terminating is not counted in this run.
         _ = p.spawned(pid: 201, now: t(1.2))
         _ = p.spawned(pid: 202, now: t(1.2))
-        #expect(p.exited(pid: 102, status: .exited(code: 0), now: t(1.3)) == [])
+        #expect(p.exited(pid: 102, status: .exited(code: 0), now: t(1.3))?.actions == [])
         #expect(p.deadWorkers == 0)
         #expect(p.activeWorkers == 2)
     }
@@ -116,11 +116,11 @@ import KeepAlive
 
     @Test func scaleToZeroStopsAllAndKeepsRunning() {
         var p = running(10)
-        #expect(p.setCardinality(0, now: t(1)).count == 10)
+        #expect(p.setCardinality(0, now: t(1)).actions.count == 10)
         #expect(p.phase == .running)
         #expect(p.activeWorkers == 0)
         // Nothing is spawned when they exit.
-        #expect(p.exited(pid: 101, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(1.1)) == [])
+        #expect(p.exited(pid: 101, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(1.1))?.actions == [])
     }
 
     @Test func sameCardinalityDoesNothing() {
@@ -154,8 +154,13 @@ import KeepAlive
     @Test func spawnFailureHoldsSpawnsForASecondAndIsShown() {
         var p = pool(cardinality: 2)
         _ = p.start(now: t(0))
-        // The first spawn fails; the queue drops the second with it.
-        #expect(p.spawnFailed(message: "cannot start /x: Permission denied", abandoned: 1, now: t(0)) == [])
+        // The first spawn fails; the pool drops the second with it and backs off.
+        #expect(
+            p.spawnFailed(message: "cannot start /x: Permission denied", now: t(0))
+                == PoolResult(
+                    actions: [.cancelSpawns(count: 1)],
+                    reports: [.backoff(delay: .seconds(1), until: t(1), reason: .spawnFailed)]))
+        #expect(p.spawnsCancelled(1, now: t(0)) == [])
         #expect(p.spawnsInFlight == 0)
         #expect(p.lastSpawnError?.message == "cannot start /x: Permission denied")
         #expect(p.nextDeadline == t(1).instant)
@@ -197,7 +202,7 @@ import KeepAlive
         #expect(p.spawned(pid: 201, now: t(1.2)) == [.cancelSpawns(count: 1)])
         p.spawnsCancelled(0)
         // One too many: the newest, which just landed, is stopped.
-        #expect(p.spawned(pid: 202, now: t(1.3)) == [.signal(pid: 202, .terminate)])
+        #expect(p.spawned(pid: 202, now: t(1.3)).actions == [.signal(pid: 202, .terminate)])
         #expect(p.activeWorkers == 3)
     }
 
@@ -214,7 +219,8 @@ import KeepAlive
         var p = pool(cardinality: 4)
         _ = p.start(now: t(0))
         _ = p.spawned(pid: 101, now: t(0))
-        #expect(p.spawnFailed(message: "x", abandoned: 2, now: t(0)) == [])
+        #expect(p.spawnFailed(message: "x", now: t(0)).actions == [.cancelSpawns(count: 2)])
+        #expect(p.spawnsCancelled(2, now: t(0)) == [])
         #expect(p.spawnsInFlight == 0)
         #expect(p.tick(now: t(1)) == [.spawn(count: 3)])
     }
@@ -223,14 +229,14 @@ import KeepAlive
 
     @Test func exitOfALongRunningWorkerIsReplacedAtOnce() {
         var p = running(2)
-        #expect(p.exited(pid: 101, status: .exited(code: 1), now: t(5)) == [.spawn(count: 1)])
+        #expect(p.exited(pid: 101, status: .exited(code: 1), now: t(5))?.actions == [.spawn(count: 1)])
         #expect(p.deadWorkers == 1)
         #expect(p.lastExit?.status == .exited(code: 1))
     }
 
     @Test func aQuickExitWaitsForTheBackoff() {
         var p = running(1, at: 0)
-        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(0.2)) == [])
+        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(0.2))?.actions == [])
         #expect(p.nextDeadline == t(1.2).instant)
         #expect(p.status(now: t(0.2)).backoffReason == "exit status 0")
         #expect(p.tick(now: t(1.1)) == [])
@@ -243,9 +249,9 @@ import KeepAlive
         var p = pool(cardinality: 2)
         _ = p.start(now: t(0))
         #expect(p.spawned(pid: 101, now: t(0)) == [])
-        #expect(p.spawnFailed(message: "cannot start /x: Permission denied", now: t(0)) == [])
+        #expect(p.spawnFailed(message: "cannot start /x: Permission denied", now: t(0)).actions == [])
         #expect(p.lastFailure?.spawnFailed == true)
-        #expect(p.exited(pid: 101, status: .exited(code: 3), now: t(0.2)) == [])
+        #expect(p.exited(pid: 101, status: .exited(code: 3), now: t(0.2))?.actions == [])
         #expect(p.lastSpawnError != nil)
         #expect(p.lastFailure?.spawnFailed == false)
         #expect(p.lastFailure?.reason == "exit status 3")
@@ -288,7 +294,7 @@ import KeepAlive
         _ = p.spawned(pid: 102, now: t(1.1))
         #expect(p.quickFailures == 1)
         // Lived 5 s: not a failure, replaced at once.
-        #expect(p.exited(pid: 102, status: .exited(code: 1), now: t(6.1)) == [.spawn(count: 1)])
+        #expect(p.exited(pid: 102, status: .exited(code: 1), now: t(6.1))?.actions == [.spawn(count: 1)])
         #expect(p.quickFailures == 0)
         #expect(p.status(now: t(6.1)).backoffReason == nil)
     }
@@ -339,7 +345,7 @@ import KeepAlive
     @Test func exitOfATerminatingWorkerIsNotReplaced() {
         var p = running(2)
         _ = p.setCardinality(1, now: t(1))
-        #expect(p.exited(pid: 102, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(1.1)) == [])
+        #expect(p.exited(pid: 102, status: .signaled(signal: SIGTERM, coreDumped: false), now: t(1.1))?.actions == [])
         #expect(p.deadWorkers == 1)
         #expect(p.workers.count == 1)
         #expect(p.nextDeadline == nil)
@@ -349,14 +355,14 @@ import KeepAlive
         var p = running(2, grace: 100)
         _ = p.setCardinality(1, now: t(1))
         #expect(p.tick(now: t(1.1)) == [.signal(pid: 102, .kill)])
-        #expect(p.exited(pid: 102, status: .signaled(signal: SIGKILL, coreDumped: false), now: t(1.2)) == [])
+        #expect(p.exited(pid: 102, status: .signaled(signal: SIGKILL, coreDumped: false), now: t(1.2))?.actions == [])
         #expect(p.activeWorkers == 1)
     }
 
     @Test func exitOfAWorkerAfterStopIsCountedAndNotReplaced() {
         var p = running(1)
         _ = p.stop(now: t(1))
-        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(1.1)) == [])
+        #expect(p.exited(pid: 101, status: .exited(code: 0), now: t(1.1))?.actions == [])
         #expect(p.deadWorkers == 1)
         #expect(p.workers.isEmpty)
     }
@@ -461,7 +467,7 @@ import KeepAlive
         var p = running(2)
         p.keptAlive(KeepAliveMessage(taskName: "T", pid: 101), now: t(0))
         let check = p.checkStall(pid: 101, now: t(1))
-        #expect(check == .stalled([.signal(pid: 101, .terminate), .spawn(count: 1)], silence: .seconds(1)))
+        #expect(check == .stalled([.signal(pid: 101, .terminate), .spawn(count: 1)], silence: .seconds(1), deadline: t(1).instant))
         #expect(p.stalledWorkers == 1)
         #expect(p.workers[101]?.state == .terminating(killAt: t(1.5).instant))
         _ = p.spawned(pid: 201, now: t(1))

@@ -32,6 +32,18 @@ import Testing
         backlog.add(spec("A"), count: 0)
         #expect(backlog.isEmpty)
     }
+
+    @Test func tasksWaitingForAnAnswerArePassedOver() {
+        var backlog = SpawnBacklog()
+        backlog.add(spec("A"), count: 2)
+        backlog.add(spec("B"), count: 1)
+        #expect(backlog.hasWork(besides: ["A"]))
+        #expect(backlog.next(besides: ["A"])?.name == "B")
+        #expect(!backlog.hasWork(besides: ["A"]))
+        #expect(backlog.next(besides: ["A"]) == nil)
+        #expect(backlog.count(of: "A") == 2)
+        #expect(backlog.next()?.name == "A")
+    }
 }
 
 @Suite(.serialized) struct SpawnQueueTests {
@@ -60,13 +72,50 @@ import Testing
         queue.enqueue(TaskSpec(name: "broken", command: "/nonexistent/worker"), count: 3)
         let failure = try #require(await results.next())
         #expect(failure.task == "broken")
-        guard case .failed(let message, let abandoned) = failure.outcome else {
+        guard case .failed(let message) = failure.outcome else {
             Issue.record("expected a failure, got \(failure.outcome)")
             return
         }
         #expect(message.contains("/nonexistent/worker"))
-        // The first failed; the two others were never tried.
-        #expect(abandoned == 2)
+        // The first failed; the two others wait for the supervisor's answer
+        // (however long it takes), which here drops them.
+        usleep(100_000)
+        #expect(queue.cancel(task: "broken", upTo: 10) == 2)
+        queue.failureTaken(task: "broken")
+    }
+
+    /// After a failure the task's other spawns wait for the supervisor;
+    /// other tasks go on meanwhile, and what it keeps begins once it has answered.
+    @Test func aFailedTaskWaitsForTheAnswerWhileOthersGoOn() async throws {
+        let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
+        defer { queue.close() }
+        var results = queue.results.makeAsyncIterator()
+        let broken = TaskSpec(name: "broken", command: "/nonexistent/worker")
+        queue.enqueue(broken, count: 2)
+        let failure = try #require(await results.next())
+        guard case .failed = failure.outcome else {
+            Issue.record("expected a failure, got \(failure.outcome)")
+            return
+        }
+        queue.enqueue(TaskSpec(name: "ok", command: "/bin/true"), count: 1)
+        let other = try #require(await results.next())
+        #expect(other.task == "ok")
+        if case .spawned(let pid, _) = other.outcome {
+            var status: Int32 = 0
+            #expect(waitpid(pid, &status, 0) == pid)
+            queue.reported(pid)
+        } else {
+            Issue.record("expected a spawn, got \(other.outcome)")
+        }
+        // Kept (not dropped): it begins after the answer (and fails too).
+        queue.failureTaken(task: "broken")
+        let kept = try #require(await results.next())
+        #expect(kept.task == "broken")
+        guard case .failed = kept.outcome else {
+            Issue.record("expected a failure, got \(kept.outcome)")
+            return
+        }
+        queue.failureTaken(task: "broken")
         #expect(queue.cancel(task: "broken", upTo: 10) == 0)
     }
 

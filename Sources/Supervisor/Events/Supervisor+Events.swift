@@ -13,47 +13,26 @@ extension Supervisor {
         events.publish(event)
     }
 
-    /// `pid`, a worker of `task`, was reaped: how it ended and why (`kind`
-    /// nil: not a worker the pool knew).
-    func noteExit(pid: pid_t, status: ExitStatus, kind: ExitCounts.Kind?, task: String, now: Moment) {
-        guard let kind else { return }
-        emit(.workerExited(pid: pid, status: status, reason: kind), task: task, now: now)
+    /// A worker of `task` was reaped: how it ended and why, as its pool decided.
+    func noteExit(_ exit: WorkerExit, task: String, now: Moment) {
+        emit(.workerExited(pid: exit.pid, status: exit.status, reason: exit.kind), task: task, now: now)
     }
 
-    /// `signal` was sent to `pid`: SIGKILL is an event; the SIGTERM of a
-    /// stalled worker measures how late after its deadline it came.
+    /// `signal` was sent to `pid`: SIGKILL is an event.
     func noteSignal(_ signal: WorkerSignal, to pid: pid_t, task: String) {
-        switch signal {
-        case .kill:
-            emit(.workerKilled(pid: pid), task: task, now: .now())
-        case .terminate:
-            guard let pool = pools[task], let worker = pool.workers[pid], worker.stalled else { return }
-            let deadline = pool.stallDeadline(for: worker)
-            metrics.stallDetected(task: task, lag: ContinuousClock.now - deadline)
-        case .freeze, .thaw, .drain:
-            break
-        }
+        if signal == .kill { emit(.workerKilled(pid: pid), task: task, now: .now()) }
     }
 
-    /// After the actions of an event: spawns of `task` newly held back are
-    /// a `backoff` event and a log line.
-    func noteBackoff(task: String, now: Moment) {
-        guard let pool = pools[task], pool.phase == .running, pool.activeWorkers < pool.cardinality,
-            let until = pool.spawnNotBefore, until > now.instant, backoffReported[task] != until
-        else { return }
-        backoffReported[task] = until
-        let delay = now.instant.duration(to: until)
+    /// Spawns of `task` are held back for `delay` (the pool's backoff
+    /// report): a `backoff` event and a log line.
+    func noteBackoff(delay: Duration, until: Moment, reason: SupervisorEvent.BackoffReason, task: String, now: Moment) {
         logger.notice(
             "spawns held back for \(delay.milliseconds) ms",
             metadata: [
                 "task": "\(task)", "delay_ms": .stringConvertible(delay.milliseconds),
-                "until": "\(LogTimestamp.format(now.advanced(by: delay).date))",
+                "until": "\(LogTimestamp.format(until.date))",
             ])
-        emit(
-            .backoff(
-                until: now.advanced(by: delay).date, delayMS: Int(delay.milliseconds),
-                reason: pool.lastFailure?.spawnFailed == true ? .spawnFailed : .quickExit),
-            task: task, now: now)
+        emit(.backoff(until: until.date, delayMS: Int(delay.milliseconds), reason: reason), task: task, now: now)
     }
 
     /// A valid keep-alive of a worker of `task`; `ready` when the worker became ready with it.

@@ -31,7 +31,7 @@ extension Supervisor {
                     noteKeepAlive(task: task, pid: message.pid, ready: result.ready != nil, now: now)
                     // Once per worker: a rollout may go on (and report); or a
                     // draining worker said it is idle: its stop signal.
-                    if result.ready != nil || !result.actions.isEmpty { perform(result.actions, task: task, now: now) }
+                    if result.ready != nil || !result.result.isEmpty { perform(result.result, task: task, now: now) }
                 case nil:
                     pools[task]!.dropped(.unknownPid)
                     noteDrop(task: task, reason: .unknownPid)

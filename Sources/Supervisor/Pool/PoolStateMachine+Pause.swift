@@ -20,17 +20,17 @@ extension PoolStateMachine {
     public var isPaused: Bool { pausedSince != nil }
 
     /// Pauses the running pool: SIGSTOP to every running worker.
-    public mutating func pause(now: Moment) -> (PauseOutcome, [PoolAction]) {
+    public mutating func pause(now: Moment) -> (PauseOutcome, PoolResult) {
         guard phase == .running else { return (.notRunning, []) }
         guard pausedSince == nil else { return (.alreadyPaused, []) }
         pausedSince = now
         let pids = workers.values.filter(\.isRunning).map(\.pid).sorted()
-        return (.paused, pids.map { .signal(pid: $0, .freeze) })
+        return (.paused, result(pids.map { .signal(pid: $0, .freeze) }, now: now))
     }
 
     /// Resumes a paused pool: SIGCONT to every running worker, whose stall
     /// and startup deadlines now count from `now` (see `stallDeadline(of:)`).
-    public mutating func resume(now: Moment) -> (ResumeOutcome, [PoolAction]) {
+    public mutating func resume(now: Moment) -> (ResumeOutcome, PoolResult) {
         guard pausedSince != nil else { return (.notPaused, []) }
         pausedSince = nil
         var actions: [PoolAction] = []
@@ -40,7 +40,7 @@ extension PoolStateMachine {
             workers[pid]!.startupPushedBack = now.instant - worker.startedAt.instant
             actions.append(.signal(pid: pid, .thaw))
         }
-        return (.resumed, actions)
+        return (.resumed, result(actions, now: now))
     }
 
     /// A pause restored from the state file, before the task starts: its

@@ -19,7 +19,7 @@ extension PoolStateMachine {
     /// lifetime get one counted from `now` (not from their start, so that a
     /// pool does not recycle at once), and those past the new limits go on
     /// as the limits say.
-    public mutating func recycleLimitsChanged(now: Moment) -> [PoolAction] {
+    public mutating func recycleLimitsChanged(now: Moment) -> PoolResult {
         for pid in workers.keys.sorted() where workers[pid]!.isRunning {
             if spec.recycle.maxLifetimeMS == nil {
                 workers[pid]!.lifetimeEndsAt = nil
@@ -27,7 +27,7 @@ extension PoolStateMachine {
                 assignLifetime(pid, now: now)
             }
         }
-        return phase == .running ? reconcile(now: now) : []
+        return result(phase == .running ? reconcile(now: now) : [], now: now)
     }
 
     /// The earliest lifetime end of a running worker not yet marked.
@@ -61,7 +61,7 @@ extension PoolStateMachine {
 
     /// The resident memory of each worker's process group (bytes, by pid),
     /// read from /proc: those above `max_memory` are marked.
-    public mutating func memoryMeasured(_ rss: [pid_t: Int], now: Moment) -> [PoolAction] {
+    public mutating func memoryMeasured(_ rss: [pid_t: Int], now: Moment) -> PoolResult {
         guard let limit = spec.recycle.maxMemoryBytes, phase == .running, pausedSince == nil else { return [] }
         var marked = false
         for (pid, bytes) in rss where bytes > limit {
@@ -70,7 +70,7 @@ extension PoolStateMachine {
                 "max_memory (\(RecyclePolicy.bytesText(bytes)) > \(RecyclePolicy.bytesText(limit)))"
             marked = true
         }
-        return marked ? reconcile(now: now) : []
+        return result(marked ? reconcile(now: now) : [], now: now)
     }
 
     /// Running workers past a limit, oldest first.

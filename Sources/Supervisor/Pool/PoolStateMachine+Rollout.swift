@@ -8,7 +8,7 @@ extension PoolStateMachine {
     /// Starts replacing every worker of the running pool.
     /// `superseding`: a rollout under way ends (reported as failed with
     /// `Rollout.superseded`) and this one replaces every worker again.
-    public mutating func restart(pace: Rollout.Pace, superseding: Bool = false, now: Moment) -> (RestartOutcome, [PoolAction]) {
+    public mutating func restart(pace: Rollout.Pace, superseding: Bool = false, now: Moment) -> (RestartOutcome, PoolResult) {
         guard phase == .running else { return (.notRunning, []) }
         guard pausedSince == nil else { return (.paused, []) }
         if let current = rollout {
@@ -24,7 +24,7 @@ extension PoolStateMachine {
         // (counted as old ones until `spawnsCancelled` says how many went).
         staleSpawns = spawnsInFlight
         let cancel: [PoolAction] = spawnsInFlight > 0 ? [.cancelSpawns(count: spawnsInFlight)] : []
-        return (.started, cancel + reconcile(now: now))
+        return (.started, result(cancel + reconcile(now: now), now: now))
     }
 
     /// New settings from a config reload: workers spawned from now on get
@@ -37,13 +37,6 @@ extension PoolStateMachine {
     public var rolloutState: RolloutState? {
         if let rollout { return .running(replaced: rollout.replaced, total: cardinality) }
         return rolloutFailure.map { .failed(reason: $0) }
-    }
-
-    /// The facts reported since the last call.
-    public mutating func takeReports() -> [PoolReport] {
-        guard !reports.isEmpty else { return [] }
-        defer { reports = [] }
-        return reports
     }
 
     /// A stop ends the rollout (and forgets a failed one).

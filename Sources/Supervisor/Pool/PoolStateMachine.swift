@@ -69,8 +69,11 @@ public struct PoolStateMachine: Sendable {
     public internal(set) var rolloutFailure: String?
     /// Spawns under way when the rollout began: they start old workers.
     var staleSpawns = 0
-    /// Facts for the owner, taken with `takeReports`.
+    /// Facts gathered while one event is decided, returned with its result
+    /// (see `result(_:now:)`).
     var reports: [PoolReport] = []
+    /// The end of the last backoff reported (one report per backoff).
+    private var backoffReported: ContinuousClock.Instant?
     /// Since when the task is paused (see `pause`); nil when it is not.
     public internal(set) var pausedSince: Moment?
 
@@ -97,7 +100,7 @@ public struct PoolStateMachine: Sendable {
 
     // MARK: events
 
-    public mutating func start(now: Moment) -> (StartOutcome, [PoolAction]) {
+    public mutating func start(now: Moment) -> (StartOutcome, PoolResult) {
         switch phase {
         case .running:
             return (.alreadyRunning, [])
@@ -116,11 +119,11 @@ public struct PoolStateMachine: Sendable {
             quickFailures = 0
             lastFailure = nil
             rolloutFailure = nil
-            return (.started, reconcile(now: now))
+            return (.started, result(reconcile(now: now), now: now))
         }
     }
 
-    public mutating func stop(now: Moment) -> (StopOutcome, [PoolAction]) {
+    public mutating func stop(now: Moment) -> (StopOutcome, PoolResult) {
         switch phase {
         case .stopped:
             return (.notRunning, [])
@@ -134,18 +137,18 @@ public struct PoolStateMachine: Sendable {
             let actions = cancel + pids.flatMap { terminate($0, now: now) }
             // Every worker was thawed with its stop signal: a stop ends the pause.
             pausedSince = nil
-            return (.stopped, actions)
+            return (.stopped, result(actions, now: now))
         }
     }
 
     /// Changes the wanted size; a stopped pool keeps it for its next start.
-    public mutating func setCardinality(_ value: Int, now: Moment) -> [PoolAction] {
+    public mutating func setCardinality(_ value: Int, now: Moment) -> PoolResult {
         cardinality = value
-        return phase == .running ? reconcile(now: now) : []
+        return result(phase == .running ? reconcile(now: now) : [], now: now)
     }
 
     /// A worker asked for by `.spawn` has started (at `now`).
-    public mutating func spawned(pid: pid_t, now: Moment) -> [PoolAction] {
+    public mutating func spawned(pid: pid_t, now: Moment) -> PoolResult {
         spawnsInFlight = max(0, spawnsInFlight - 1)
         sequence += 1
         workers[pid] = WorkerRecord(
@@ -159,40 +162,51 @@ public struct PoolStateMachine: Sendable {
         // A spawn that lands after a stop is stopped like any other worker;
         // one that lands after a scale-down makes the pool too large, and
         // the newest worker (this one) is stopped.
-        guard phase == .running else { return terminate(pid, now: now) }
+        guard phase == .running else { return result(terminate(pid, now: now), now: now) }
         // A worker spawned while the task is paused is paused too.
         let freeze: [PoolAction] = pausedSince != nil ? [.signal(pid: pid, .freeze)] : []
-        return freeze + reconcile(now: now)
+        return result(freeze + reconcile(now: now), now: now)
     }
 
-    /// A worker asked for by `.spawn` could not be started, and `abandoned`
-    /// more spawns of that request were dropped with it.
-    public mutating func spawnFailed(message: String, abandoned: Int = 0, now: Moment) -> [PoolAction] {
-        spawnsInFlight = max(0, spawnsInFlight - 1 - abandoned)
+    /// A worker asked for by `.spawn` could not be started. Every other
+    /// spawn asked for is dropped with it if it has not begun (the spawn
+    /// queue waits for this answer before it starts another of the task):
+    /// the restart backoff decides when the pool tries again.
+    public mutating func spawnFailed(message: String, now: Moment) -> PoolResult {
+        spawnsInFlight = max(0, spawnsInFlight - 1)
         let stale = staleSpawns > 0
-        staleSpawns = max(0, staleSpawns - 1 - abandoned)
+        staleSpawns = max(0, staleSpawns - 1)
         lastSpawnError = (message, now.date)
-        guard phase == .running else { return [] }
+        let drop: [PoolAction] = spawnsInFlight > 0 ? [.cancelSpawns(count: spawnsInFlight)] : []
+        guard phase == .running else { return result(drop, now: now) }
         quickFailure(message, spawnFailed: true, now: now)
-        if rollout != nil, !stale { return failRollout("spawn failed: \(message)", now: now) }
-        return rollout != nil ? reconcile(now: now) : []
+        if rollout != nil, !stale { return result(drop + failRollout("spawn failed: \(message)", now: now), now: now) }
+        return result(drop + (rollout != nil ? reconcile(now: now) : []), now: now)
     }
 
     /// `count` spawns asked for were dropped before they began (after a
     /// `.cancelSpawns`).
     @discardableResult
-    public mutating func spawnsCancelled(_ count: Int, now: Moment = .now()) -> [PoolAction] {
+    public mutating func spawnsCancelled(_ count: Int, now: Moment = .now()) -> PoolResult {
         spawnsInFlight = max(0, spawnsInFlight - count)
         staleSpawns = min(staleSpawns, spawnsInFlight)
         // A rollout counts spawns under way toward its surge: with fewer, it
         // may go on (with none dropped nothing changed: no new step, no loop).
-        return count > 0 && phase == .running && rollout != nil ? reconcile(now: now) : []
+        return result(count > 0 && phase == .running && rollout != nil ? reconcile(now: now) : [], now: now)
     }
 
-    /// A worker process of this pool was reaped. Returns nil when `pid` is not
-    /// one of this pool's workers.
-    public mutating func exited(pid: pid_t, status: ExitStatus, now: Moment) -> [PoolAction]? {
+    /// A worker process of this pool was reaped: how it ended (decided here
+    /// once) and what the pool does about it. Nil when `pid` is not one of
+    /// this pool's workers.
+    public mutating func exited(pid: pid_t, status: ExitStatus, now: Moment) -> WorkerExit? {
         guard let worker = workers.removeValue(forKey: pid) else { return nil }
+        let kind = ExitCounts.kind(of: worker, status: status)
+        let actions = exited(worker, status: status, kind: kind, now: now)
+        return WorkerExit(pid: pid, status: status, kind: kind, state: worker.state, result: result(actions, now: now))
+    }
+
+    private mutating func exited(_ worker: WorkerRecord, status: ExitStatus, kind: ExitCounts.Kind, now: Moment) -> [PoolAction] {
+        let pid = worker.pid
         if worker.isRunning { activeWorkers -= 1 }
         if worker.isRunning, worker.isReady { readyWorkers -= 1 }
         killDeadlines[pid] = nil
@@ -200,13 +214,13 @@ public struct PoolStateMachine: Sendable {
         if worker.run == run {
             deadWorkers += 1
             lastExit = (status, now.date)
-            exits.count(ExitCounts.kind(of: worker, status: status))
+            exits.count(kind)
         }
         guard phase == .running else { return [] }
         if worker.isRunning {
             // It ended on its own: quickly or failing before `backoff_reset`
             // (a failure), or after a stable run.
-            switch RestartPolicy.judge(exitOf: worker, status: status, now: now, policy: spec.restart) {
+            switch RestartPolicy.judge(exitOf: worker, kind: kind, now: now, policy: spec.restart) {
             case .failure: quickFailure(status.description, spawnFailed: false, now: now)
             case .stableRun: quickFailures = 0
             case .neither: break
@@ -219,7 +233,7 @@ public struct PoolStateMachine: Sendable {
     }
 
     /// Deadlines up to `now` have passed: escalate stops, retry spawns.
-    public mutating func tick(now: Moment) -> [PoolAction] {
+    public mutating func tick(now: Moment) -> PoolResult {
         var actions: [PoolAction] = []
         for (pid, killAt) in killDeadlines.sorted(by: { $0.key < $1.key }) where killAt <= now.instant {
             setState(pid, .killed)
@@ -232,17 +246,17 @@ public struct PoolStateMachine: Sendable {
             markLifetimesEnded(now: now)
             actions += reconcile(now: now)
         }
-        return actions
+        return result(actions, now: now)
     }
 
     /// Stops every worker right away with SIGKILL (the second shutdown signal).
-    public mutating func killAll() -> [PoolAction] {
+    public mutating func killAll() -> PoolResult {
         var actions: [PoolAction] = []
         for pid in workers.keys.sorted() where workers[pid]?.state != .killed {
             setState(pid, .killed)
             actions.append(.signal(pid: pid, .kill))
         }
-        return actions
+        return PoolResult(actions: actions)
     }
 
     /// What a valid keep-alive changed.
@@ -252,8 +266,10 @@ public struct PoolStateMachine: Sendable {
         /// The worker became ready with it: its stall deadline (returned)
         /// now counts from this keep-alive, with `stall_timeout`.
         public var ready: ContinuousClock.Instant?
-        /// What its readiness lets a rollout do.
-        public var actions: [PoolAction] = []
+        /// What its readiness lets a rollout or recycling do, or a draining
+        /// worker's stop signal.
+        public var result: PoolResult = []
+        public var actions: [PoolAction] { result.actions }
     }
 
     /// A valid keep-alive arrived from `pid`, a worker of this pool.
@@ -266,13 +282,14 @@ public struct PoolStateMachine: Sendable {
         if becameReady { readyWorkers += 1 }
         // A draining worker that says it is idle (or leaving) gets its stop signal now.
         if case .draining = workers[message.pid]!.state, message.status == .ready || message.status == .stopping {
-            return KeepAliveResult(first: first, actions: endDrain(message.pid, now: now))
+            return KeepAliveResult(first: first, result: result(endDrain(message.pid, now: now), now: now))
         }
         let recycling = noteJob(message.job, of: message.pid, now: now)
-        guard becameReady else { return KeepAliveResult(first: first, actions: recycling) }
+        guard becameReady else { return KeepAliveResult(first: first, result: result(recycling, now: now)) }
         // A replacement got ready: a rollout or a recycling may go on.
         let actions = recycling.isEmpty && phase == .running && (rollout != nil || spec.recycle.isEnabled) ? reconcile(now: now) : recycling
-        return KeepAliveResult(first: first, ready: now.instant.advanced(by: stallTimeout), actions: actions)
+        let deadline = stallDeadline(for: workers[message.pid]!)
+        return KeepAliveResult(first: first, ready: deadline, result: result(actions, now: now))
     }
 
     /// A message naming this task did not count.
@@ -315,12 +332,14 @@ public struct PoolStateMachine: Sendable {
         case gone
         /// Alive: look again at this deadline.
         case notDue(ContinuousClock.Instant)
-        /// Stalled (no keep-alive for `silence` since it was ready): stopped
-        /// and (if the pool runs) replaced.
-        case stalled([PoolAction], silence: Duration)
-        /// Not ready `age` after its start (`startup_timeout`): stopped, a
-        /// quick failure for the backoff, and (if the pool runs) replaced.
-        case missedStartup([PoolAction], age: Duration)
+        /// Stalled (no keep-alive for `silence` since it was ready; its
+        /// stall deadline was `deadline`): stopped and (if the pool runs)
+        /// replaced.
+        case stalled(PoolResult, silence: Duration, deadline: ContinuousClock.Instant)
+        /// Not ready `age` after its start (`startup_timeout`, `timeoutMS`;
+        /// its deadline was `deadline`): stopped, a quick failure for the
+        /// backoff, and (if the pool runs) replaced.
+        case missedStartup(PoolResult, age: Duration, timeoutMS: Int, deadline: ContinuousClock.Instant)
     }
 
     /// The stall or startup deadline of `pid` may have passed.
@@ -345,10 +364,30 @@ public struct PoolStateMachine: Sendable {
             actions += reconcile(now: now)
         }
         let since = now.instant - (worker.lastAliveInstant ?? worker.startedAt.instant)
-        return ready ? .stalled(actions, silence: since) : .missedStartup(actions, age: now.instant - worker.startedAt.instant)
+        let done = result(actions, now: now)
+        return ready
+            ? .stalled(done, silence: since, deadline: deadline)
+            : .missedStartup(done, age: now.instant - worker.startedAt.instant, timeoutMS: spec.effectiveStartupTimeoutMS, deadline: deadline)
     }
 
     // MARK: helpers
+
+    /// The result of an event: `actions` and the facts gathered while they
+    /// were decided. Spawns held back from now on by a backoff not reported
+    /// yet are one of them (the pool is short of workers and waits).
+    mutating func result(_ actions: [PoolAction], now: Moment) -> PoolResult {
+        if let until = spawnNotBefore, until != backoffReported, until > now.instant, phase == .running,
+            activeWorkers < cardinality
+        {
+            backoffReported = until
+            let delay = now.instant.duration(to: until)
+            let reason: SupervisorEvent.BackoffReason = lastFailure?.spawnFailed == true ? .spawnFailed : .quickExit
+            reports.append(.backoff(delay: delay, until: now.advanced(by: delay), reason: reason))
+        }
+        guard !reports.isEmpty else { return PoolResult(actions: actions) }
+        defer { reports = [] }
+        return PoolResult(actions: actions, reports: reports)
+    }
 
     public var minUptime: Duration { .milliseconds(spec.restart.minUptimeMS) }
     /// How long a worker runs for the quick failures to start over (see `RestartPolicy`).

@@ -13,12 +13,13 @@ extension RestartPolicy {
     /// Any exit before `min_uptime` is a failure; a failed exit (non-zero,
     /// or a signal nobody in the manager sent) before `backoff_reset` is one
     /// too; a run longer than both is stable.
-    static func judge(exitOf worker: WorkerRecord, status: ExitStatus, now: Moment, policy: RestartPolicy) -> Verdict {
+    /// `kind`: how it ended (`ExitCounts.kind`).
+    static func judge(exitOf worker: WorkerRecord, kind: ExitCounts.Kind, now: Moment, policy: RestartPolicy) -> Verdict {
         let ran = now.instant - worker.startedAt.instant
         if policy.minUptimeMS == 0 { return .stableRun }
         if ran < .milliseconds(policy.minUptimeMS) { return .failure }
         if ran >= .milliseconds(policy.stableRunMS) { return .stableRun }
-        switch ExitCounts.kind(of: worker, status: status) {
+        switch kind {
         case .crashed, .signaled: return .failure
         case .clean, .stalled, .startupTimeout, .recycled: return .neither
         }

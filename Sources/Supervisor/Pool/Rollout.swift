@@ -62,18 +62,6 @@ public enum RolloutState: Sendable, Equatable {
     case failed(reason: String)
 }
 
-/// Facts a pool reports besides its actions, taken by its owner after each
-/// event (`takeReports`).
-public enum PoolReport: Sendable, Equatable {
-    case rolloutStarted(Rollout.Pace, cardinality: Int)
-    case rolloutProgress(replaced: Int, total: Int)
-    case rolloutFinished(replaced: Int, duration: Duration)
-    case rolloutFailed(reason: String, replaced: Int, total: Int)
-    /// The pool chose `pid` to stop (a scale-down, recycling), for `reason`;
-    /// `draining`: it got the `drain_signal` first.
-    case stopChosen(pid: pid_t, reason: String, draining: Bool)
-}
-
 /// The answer to `restart`.
 public enum RestartOutcome: Sendable, Equatable {
     case started

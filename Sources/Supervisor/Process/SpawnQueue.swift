@@ -14,15 +14,17 @@ import NIOConcurrencyHelpers
 ///
 /// Requests are per task and served round-robin, one spawn at a time, so a
 /// large pool coming up does not hold back the replacement of another task's
-/// worker. Results come out of `results` in the order they happened.
+/// worker. Results come out of `results` in the order they happened. After
+/// a failed spawn no other spawn of that task begins until the supervisor
+/// has taken the failure (`failureTaken`): its pool decides what happens to
+/// the rest (it drops them, `cancel`).
 public final class SpawnQueue: @unchecked Sendable {
     public struct Result: Sendable {
         public enum Outcome: Sendable {
             /// Started at `at`.
             case spawned(pid: pid_t, at: Moment)
-            /// Could not start; the task's other queued spawns were dropped
-            /// (`abandoned` of them).
-            case failed(message: String, abandoned: Int)
+            /// Could not start; the task's other spawns wait for `failureTaken`.
+            case failed(message: String)
         }
         public var task: String
         public var outcome: Outcome
@@ -38,6 +40,9 @@ public final class SpawnQueue: @unchecked Sendable {
     private var closed = false
     /// While set, spawns wait in the backlog (`holdingSpawns`).
     private var held = false
+    /// Tasks whose failed spawn the supervisor has not taken yet: their
+    /// spawns wait in the backlog.
+    private var failed: Set<String> = []
 
     /// Held during each spawn until its pid is in `unreported`.
     private let spawnLock = NIOLock()
@@ -82,6 +87,15 @@ public final class SpawnQueue: @unchecked Sendable {
         condition.withLock { backlog.drop(task: task, upTo: count) }
     }
 
+    /// The supervisor has taken the failure of a spawn of `task` (and
+    /// dropped what its pool no longer wants): its other spawns may begin.
+    public func failureTaken(task: String) {
+        condition.withLock {
+            failed.remove(task)
+            condition.signal()
+        }
+    }
+
     /// The supervisor has taken the result for `pid`.
     public func reported(_ pid: pid_t) {
         _ = reportLock.withLock { unreported.remove(pid) }
@@ -103,14 +117,15 @@ public final class SpawnQueue: @unchecked Sendable {
         condition.withLock {
             closed = true
             backlog = SpawnBacklog()
+            failed = []
             condition.signal()
         }
     }
 
     private func next() -> TaskSpec? {
         condition.withLock {
-            while backlog.isEmpty || held, !closed { condition.wait() }
-            return closed ? nil : backlog.next()
+            while !backlog.hasWork(besides: failed) || held, !closed { condition.wait() }
+            return closed ? nil : backlog.next(besides: failed)
         }
     }
 
@@ -125,9 +140,9 @@ public final class SpawnQueue: @unchecked Sendable {
                 spawnLock.unlock()
                 outcome = .spawned(pid: pid, at: at)
             } catch {
+                condition.withLock { _ = failed.insert(spec.name) }
                 spawnLock.unlock()
-                let abandoned = cancel(task: spec.name, upTo: .max)
-                outcome = .failed(message: "cannot start \(spec.command): \(error)", abandoned: abandoned)
+                outcome = .failed(message: "cannot start \(spec.command): \(error)")
             }
             continuation.yield(Result(task: spec.name, outcome: outcome))
         }
@@ -169,10 +184,16 @@ struct SpawnBacklog {
         return dropped
     }
 
-    /// The next spawn to begin: one of the task whose turn it is.
-    mutating func next() -> TaskSpec? {
-        guard !order.isEmpty else { return nil }
-        let name = order.removeFirst()
+    /// Whether a task not in `passedOver` has a spawn waiting.
+    func hasWork(besides passedOver: Set<String>) -> Bool {
+        passedOver.isEmpty ? !order.isEmpty : order.contains { !passedOver.contains($0) }
+    }
+
+    /// The next spawn to begin: one of the task whose turn it is, passing
+    /// over the tasks in `passedOver`.
+    mutating func next(besides passedOver: Set<String> = []) -> TaskSpec? {
+        guard let index = order.firstIndex(where: { !passedOver.contains($0) }) else { return nil }
+        let name = order.remove(at: index)
         let entry = waiting[name]!
         if entry.count > 1 {
             waiting[name]!.count -= 1
