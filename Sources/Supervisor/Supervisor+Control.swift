@@ -12,14 +12,14 @@ extension Supervisor {
     /// The status of one task, with its effective settings.
     public func status(of name: String) throws(ControlError) -> TaskStatus {
         let pool = try pool(name)
-        var status = withOutputDrops(pool.status(now: .now()))
+        var status = withOutputDrops(pool.status(now: clock.now()))
         status.settings = TaskSettings(pool.spec)
         return status
     }
 
     /// The status of every running task, sorted by name.
     public func statusOfRunningTasks() -> [TaskStatus] {
-        let now = Moment.now()
+        let now = clock.now()
         return taskNames.compactMap { pools[$0]?.phase == .running ? withOutputDrops(pools[$0]!.status(now: now)) : nil }
     }
 
@@ -37,7 +37,7 @@ extension Supervisor {
 
     public func start(_ name: String) throws(ControlError) -> StartOutcome {
         _ = try pool(name)
-        let now = Moment.now()
+        let now = clock.now()
         let (outcome, actions) = pools[name]!.start(now: now)
         if outcome == .started { logger.notice("task started", metadata: ["task": "\(name)"]) }
         if outcome == .started { emit(.taskStarted(cardinality: pools[name]!.cardinality), task: name, now: now) }
@@ -48,7 +48,7 @@ extension Supervisor {
 
     public func stop(_ name: String) throws(ControlError) -> StopOutcome {
         _ = try pool(name)
-        let now = Moment.now()
+        let now = clock.now()
         let (outcome, actions) = pools[name]!.stop(now: now)
         if outcome == .stopped { logger.notice("task stopped", metadata: ["task": "\(name)"]) }
         if outcome == .stopped { emit(.taskStopped, task: name, now: now) }
@@ -67,7 +67,7 @@ extension Supervisor {
         _ = try pool(name)
         let max = config.maxCardinality
         guard cardinality >= 0, cardinality <= max else { throw .cardinalityOutOfRange(cardinality, max: max) }
-        let now = Moment.now()
+        let now = clock.now()
         let previous = pools[name]!.cardinality
         let actions = pools[name]!.setCardinality(cardinality, now: now)
         logger.notice("cardinality changed", metadata: ["task": "\(name)", "cardinality": "\(cardinality)"])

@@ -24,7 +24,7 @@ extension Supervisor {
         await withDiscardingTaskGroup { group in
             // Each stream is consumed on the supervisor's own thread.
             group.addTask { await self.consume(signals: signals, requestShutdown: requestShutdown) }
-            group.addTask { await self.consume(spawnResults: self.spawns.results) }
+            group.addTask { await self.consume(spawnResults: self.processes.spawnResults) }
             if let keepAlives {
                 evidence.hub = keepAlives
                 group.addTask { await self.consume(keepAlives: keepAlives) }
@@ -32,7 +32,7 @@ extension Supervisor {
             try? await gracefulShutdown()
             await self.shutDown()
             keepAlives?.shutdown()
-            spawns.close()
+            processes.closeSpawning()
             group.cancelAll()
         }
     }
@@ -43,7 +43,7 @@ extension Supervisor {
     /// manager asks to be their subreaper. Either way it reaps them, so no
     /// zombie piles up, and tells them from its workers by pid.
     private func becomeReaperOfOrphans() {
-        let problem = getpid() == 1 ? 0 : wpm_become_subreaper()
+        let problem = processes.becomeSubreaper()
         if problem == 0 {
             reapsOrphans = true
         } else {
@@ -110,56 +110,116 @@ extension Supervisor {
     func beginShutdown() {
         guard !shutdownStarted else { return }
         shutdownStarted = true
-        forceDeadline = ContinuousClock.now.advanced(by: .milliseconds(config.forceTimeoutMS))
+        forceDeadline = clock.now().instant.advanced(by: .milliseconds(config.forceTimeoutMS))
         _ = stopAll()
         stopAdoptedOrphans(exitedTasks: [])
     }
 
     /// SIGKILL to every worker and leftover process group.
     func killEverything() {
-        let now = Moment.now()
+        let now = clock.now()
         for name in taskNames {
             if let actions = pools[name]?.killAll() { perform(actions, task: name, now: now) }
         }
-        for pgid in lingeringGroups.keys { killGroup(pgid) }
-        lingeringGroups = [:]
+        for pgid in lingeringGroups {
+            deadlines.cancel(.group(pgid))
+            killGroup(pgid)
+        }
+        lingeringGroups = []
         killEveryEscaped()
+        shutdownProgressed()
     }
 
     /// Waits until every worker is gone, at most until the force deadline;
-    /// then SIGKILLs what is left and waits a little more for the reaping.
+    /// then SIGKILLs what is left and waits 2 s more for the reaping. The
+    /// wait ends on events: the reap of the last process (SIGCHLD), or a
+    /// deadline (`.forceTimeout`, `.reapGiveUp`). Cancelled, the supervisor
+    /// hears no SIGCHLD and takes no spawn results any more: it SIGKILLs
+    /// every worker and reaps every 5 ms (`.reapPoll`) until they are gone.
     func shutDown() async {
         beginShutdown()
-        let deadline = forceDeadline ?? .now
-        var killed = false
-        while true {
-            reap()
-            // Cancelled, the supervisor takes no spawn results any more: it
-            // does not wait for spawns under way (the queue is closed below;
-            // what the spawner started gets its parent-death signal).
-            if (Task.isCancelled ? owners.count + lingeringGroups.count : liveProcesses) == 0 { break }
-            let now = ContinuousClock.now
-            if !killed, now >= deadline {
-                logger.warning("force_timeout reached: killing \(liveProcesses) remaining worker(s)")
-                killEverything()
-                killed = true
-            } else if killed, now >= deadline.advanced(by: .seconds(2)) {
-                logger.error("\(owners.count) worker(s) could not be reaped; exiting anyway")
-                break
-            }
-            if Task.isCancelled {
-                if !killed {
-                    spawns.close()
-                    killEverything()
-                    killed = true
-                }
-                usleep(5_000)
-            } else {
-                try? await Task.sleep(for: .milliseconds(5))
+        let deadline = forceDeadline ?? clock.now().instant
+        shutdown.waiting = true
+        schedule(.forceTimeout, at: deadline)
+        schedule(.reapGiveUp, at: deadline.advanced(by: .seconds(2)))
+        reap()
+        if !shutdown.over, Task.isCancelled { shutdownCancelled() }
+        if !shutdown.over {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { shutdown.continuation = $0 }
+            } onCancel: { [self] in
+                loop.execute { self.assumeIsolated { $0.shutdownCancelled() } }
             }
         }
-        timer?.cancel()
+        for target in [DeadlineTarget.forceTimeout, .reapGiveUp, .reapPoll] { deadlines.cancel(target) }
+        clock.cancel()
+        timerAt = nil
         logger.info("every worker stopped")
         events.finishAll()
+    }
+
+    /// Processes left while `shutDown` waits (once cancelled, spawns under
+    /// way and escaped processes are not waited for: what the spawner
+    /// started gets its parent-death signal).
+    private var processesLeft: Int {
+        shutdown.cancelled ? owners.count + lingeringGroups.count : liveProcesses
+    }
+
+    /// After anything that may end a process or a spawn: the end of `shutDown`'s wait, once none is left.
+    func shutdownProgressed() {
+        guard shutdown.waiting, !shutdown.over, processesLeft == 0 else { return }
+        shutdown.end()
+    }
+
+    /// `force_timeout` ran out during the shutdown.
+    func forceTimeoutReached() {
+        reap()
+        guard shutdown.waiting, !shutdown.over, !shutdown.killed else { return }
+        logger.warning("force_timeout reached: killing \(liveProcesses) remaining worker(s)")
+        killEverything()
+        shutdown.killed = true
+    }
+
+    /// 2 s after `force_timeout`, workers are still there.
+    func reapingGivenUp() {
+        reap()
+        guard shutdown.waiting, !shutdown.over else { return }
+        logger.error("\(owners.count) worker(s) could not be reaped; exiting anyway")
+        shutdown.end()
+    }
+
+    /// The task running `shutDown` was cancelled.
+    func shutdownCancelled() {
+        guard shutdown.waiting, !shutdown.over, !shutdown.cancelled else { return }
+        shutdown.cancelled = true
+        if !shutdown.killed {
+            processes.closeSpawning()
+            killEverything()
+            shutdown.killed = true
+        }
+        pollReap()
+    }
+
+    /// Cancelled, no SIGCHLD arrives: reaps every 5 ms.
+    func pollReap() {
+        reap()
+        guard shutdown.waiting, !shutdown.over else { return }
+        schedule(.reapPoll, at: clock.now().instant.advanced(by: .milliseconds(5)))
+    }
+}
+
+/// Where `shutDown` is in its wait.
+struct ShutdownProgress {
+    var waiting = false
+    var killed = false
+    var cancelled = false
+    /// The wait has ended (or need not begin).
+    private(set) var over = false
+    var continuation: CheckedContinuation<Void, Never>?
+
+    mutating func end() {
+        over = true
+        continuation?.resume()
+        continuation = nil
     }
 }

@@ -7,7 +7,7 @@ import Glibc
 extension Supervisor {
     public func pause(_ name: String) throws(ControlError) -> PoolStateMachine.PauseOutcome {
         guard pools[name] != nil, !retired.contains(name) else { throw .unknownTask(name) }
-        let now = Moment.now()
+        let now = clock.now()
         let (outcome, result) = pools[name]!.pause(now: now)
         switch outcome {
         case .notRunning: throw .notRunning(name)
@@ -22,7 +22,7 @@ extension Supervisor {
 
     public func resume(_ name: String) throws(ControlError) -> PoolStateMachine.ResumeOutcome {
         guard pools[name] != nil, !retired.contains(name) else { throw .unknownTask(name) }
-        let now = Moment.now()
+        let now = clock.now()
         let (outcome, result) = pools[name]!.resume(now: now)
         guard outcome == .resumed else { return outcome }
         logger.notice("task resumed", metadata: ["task": "\(name)", "workers": .stringConvertible(result.actions.count)])

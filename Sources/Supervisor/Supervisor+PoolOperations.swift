@@ -11,10 +11,8 @@ extension Supervisor {
         guard let pool = pools[name], !retired.contains(name) else { throw .unknownTask(name) }
         let pids = pool.workers.keys.sorted()
         guard pool.phase == .running || !pids.isEmpty else { throw .notRunning(name) }
-        for pid in pids where kill(-pid, signal) != 0 && errno == ESRCH {
-            // The worker left its process group: signal it alone.
-            _ = kill(pid, signal)
-        }
+        // A worker that left its process group is signalled alone.
+        for pid in pids { processes.signalGroupOrLeader(pid, signal) }
         logger.notice(
             "\(PoolSignal.name(signal)) sent to \(pids.count) worker(s)", metadata: ["task": "\(name)", "signal": "\(PoolSignal.name(signal))"])
         return pids

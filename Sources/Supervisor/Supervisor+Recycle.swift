@@ -12,7 +12,7 @@ extension Supervisor {
             !memoryChecks.contains(task)
         else { return }
         memoryChecks.insert(task)
-        schedule(.memoryCheck(task), at: .now + interval)
+        schedule(.memoryCheck(task), at: clock.now().instant + interval)
     }
 
     func checkMemory(task: String) {
@@ -29,7 +29,7 @@ extension Supervisor {
 
     private func memoryRead(task: String, rss: [pid_t: Int]) {
         memoryChecks.remove(task)
-        let now = Moment.now()
+        let now = clock.now()
         if let actions = pools[task]?.memoryMeasured(rss, now: now) {
             perform(actions, task: task, now: now)
         } else {

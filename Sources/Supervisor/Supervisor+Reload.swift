@@ -29,7 +29,7 @@ extension Supervisor {
         new.stateFile = old.stateFile
         if !diff.appliedInPlace.isEmpty { spawner.output.reconfigureFiles(new.workerLogs) }
 
-        let now = Moment.now()
+        let now = clock.now()
         var results: [ReloadReport.TaskResult] = []
         let names = Set(diff.tasks.keys).sorted()
         // Published first: a task added is known to the API before it starts.
@@ -90,9 +90,7 @@ extension Supervisor {
         // Deadlines moved earlier are scheduled again (later ones are found lazily).
         if before.stallTimeoutMS != spec.stallTimeoutMS || before.effectiveStartupTimeoutMS != spec.effectiveStartupTimeoutMS {
             for pid in pools[name]!.workers.keys {
-                if let deadline = pools[name]!.stallDeadline(of: pid), stallScheduled[pid].map({ deadline < $0 }) ?? true {
-                    schedule(.stall(name, pid), at: deadline)
-                }
+                if let deadline = pools[name]!.stallDeadline(of: pid) { schedule(.stall(name, pid), noLaterThan: deadline) }
             }
         }
         if before.autostart != spec.autostart {
@@ -118,6 +116,6 @@ extension Supervisor {
         guard retired.contains(name), let pool = pools[name], pool.workers.isEmpty, pool.spawnsInFlight == 0 else { return }
         pools[name] = nil
         retired.remove(name)
-        scheduled[name] = nil
+        deadlines.cancel(.pool(name))
     }
 }

@@ -10,7 +10,7 @@ extension Supervisor {
         guard let pool = pools[name], !retired.contains(name) else { throw .unknownTask(name) }
         let pace = pace.applied(to: pool.spec.rolloutPace)
         if let problem = pace.problem { throw .badRequest(problem) }
-        let now = Moment.now()
+        let now = clock.now()
         let (outcome, actions) = pools[name]!.restart(pace: pace, now: now)
         switch outcome {
         case .notRunning: throw .notRunning(name)

@@ -31,14 +31,14 @@ extension Supervisor {
                 continue
             }
             // Its workers are paused as they are spawned.
-            if entry.paused == true, entry.running { pools[name]!.restorePause(now: .now()) }
+            if entry.paused == true, entry.running { pools[name]!.restorePause(now: clock.now()) }
             guard entry.cardinality <= config.maxCardinality else {
                 warnings.append(
                     "state file: cardinality \(entry.cardinality) of task \(name) is above max_cardinality (\(config.maxCardinality)); the config's is used")
                 usable.tasks[name]?.cardinality = pools[name]!.cardinality
                 continue
             }
-            _ = pools[name]!.setCardinality(entry.cardinality, now: .now())
+            _ = pools[name]!.setCardinality(entry.cardinality, now: clock.now())
         }
         restored = usable
         return warnings

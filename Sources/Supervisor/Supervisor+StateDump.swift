@@ -6,7 +6,7 @@ import Logging
 /// (notice, so they show at the default level).
 extension Supervisor {
     func dumpState() {
-        let now = Moment.now()
+        let now = clock.now()
         let workerCount = pools.values.reduce(0) { $0 + $1.workers.count }
         logger.notice(
             "state dump: \(taskNames.count) task(s), \(workerCount) worker(s)",

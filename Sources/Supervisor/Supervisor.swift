@@ -2,7 +2,6 @@ import CShims
 import CoreMetrics
 import FoundationEssentials
 import Glibc
-import HeapModule
 import KeepAlive
 import Logging
 import NIOCore
@@ -22,7 +21,7 @@ import SystemPackage
 /// runs the moment it is due instead of waiting for a pool thread.
 public actor Supervisor {
     /// The supervisor's thread, for the life of the process.
-    nonisolated let loop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+    nonisolated let loop: any EventLoop
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
 
     /// The config in use and its task names (sorted): replaced by a reload.
@@ -34,22 +33,22 @@ public actor Supervisor {
     /// Tasks gone from the config whose workers are still being stopped.
     var retired: Set<String> = []
     let logger: Logger
-    /// Starts workers (through `spawns`) and owns their output.
+    /// Owns the workers' output.
     let spawner: Spawner
-    /// Starts workers on its own thread; results come back to `spawnFinished`.
-    let spawns: SpawnQueue
+    /// Starts, signals and reaps processes (Action/); spawn results come back to `spawnFinished`.
+    let processes: any ProcessControl
     var pools: [String: PoolStateMachine]
     /// Which task each live worker belongs to.
     var owners: [pid_t: String] = [:]
-    /// Process groups whose leader was reaped while being stopped, with the
-    /// SIGKILL deadline for what is left of them.
-    var lingeringGroups: [pid_t: ContinuousClock.Instant] = [:]
-    var deadlines = Heap<Deadline>()
-    var scheduled: [String: ContinuousClock.Instant] = [:]
-    /// The one live stall entry of each worker in `deadlines` (others are
-    /// left over from a deadline moved earlier, and skipped).
-    var stallScheduled: [pid_t: ContinuousClock.Instant] = [:]
-    var timer: Scheduled<Void>?
+    /// Process groups whose leader was reaped while being stopped (their
+    /// SIGKILL deadline is `.group` in `deadlines`).
+    var lingeringGroups: Set<pid_t> = []
+    /// Every deadline (Time/): stall, stop escalation and held-back spawns
+    /// of the pools, leftover groups, drains, escaped processes, memory readings.
+    var deadlines = DeadlineSchedule<DeadlineTarget>()
+    /// The clock, and the timer armed for the earliest deadline.
+    let clock: any DeadlineTimer
+    /// What the timer is armed for, if it is.
     var timerAt: ContinuousClock.Instant?
     /// Set while `fireDeadlines` runs: it arms the timer once, at its end.
     var firing = false
@@ -57,6 +56,8 @@ public actor Supervisor {
     var shutdownSignals = 0
     var autotasksStarted = false
     var forceDeadline: ContinuousClock.Instant?
+    /// The wait for the last process at shutdown (Supervisor+Lifecycle).
+    var shutdown = ShutdownProgress()
     /// Whether exited children that are not workers are reaped too (set by
     /// `run` when the process is PID 1 or became a subreaper).
     var reapsOrphans = false
@@ -88,8 +89,12 @@ public actor Supervisor {
     public init(
         config: ManagerConfig, spawner: Spawner, logger: Logger, stateWriter: StateWriter? = nil,
         metrics factory: any MetricsFactory = NOOPMetricsHandler.instance,
-        configSource: (@Sendable () throws(ConfigError) -> ManagerConfig)? = nil
+        configSource: (@Sendable () throws(ConfigError) -> ManagerConfig)? = nil,
+        processes: (any ProcessControl)? = nil, clock: (any DeadlineTimer)? = nil
     ) {
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+        self.loop = loop
+        self.clock = clock ?? LoopTimer(loop: loop)
         let taskNames = config.tasks.map(\.name).sorted()
         self.current = Mutex((config, taskNames))
         if let configSource {
@@ -101,7 +106,7 @@ public actor Supervisor {
         self.stateWriter = stateWriter
         self.logger = logger
         self.spawner = spawner
-        self.spawns = SpawnQueue(spawner: spawner)
+        self.processes = processes ?? PosixProcessControl(spawner: spawner)
         loop.execute { LatencySensitiveThread.enter() }
         let metrics = SupervisorMetrics(taskNames: taskNames, factory: factory)
         self.metrics = metrics
@@ -115,7 +120,7 @@ public actor Supervisor {
     /// over all tasks.
     public var liveProcesses: Int {
         owners.count + lingeringGroups.count + pools.values.reduce(0) { $0 + $1.spawnsInFlight }
-            + escaped.values.count(where: { $0.killAt != nil })
+            + escaped.values.count(where: \.stopping)
     }
 
     // MARK: performing actions
@@ -128,14 +133,14 @@ public actor Supervisor {
         for action in result.actions {
             switch action {
             case .spawn(let count):
-                if let spec = pools[task]?.spec { spawns.enqueue(spec, count: count) }
+                if let spec = pools[task]?.spec { processes.spawn(spec, count: count) }
             case .cancelSpawns(let count):
-                dropped += spawns.cancel(task: task, upTo: count)
+                dropped += processes.cancelSpawns(task: task, upTo: count)
             case .signal(let pid, let signal):
                 send(signal, to: pid, task: task)
             }
         }
-        if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), at: deadline) }
+        if let deadline = pools[task]?.nextDeadline { schedule(.pool(task), noLaterThan: deadline) }
         scheduleMemoryCheck(task: task)
         if !result.reports.isEmpty { noteReports(result.reports, task: task, now: now) }
         if dropped > 0, let follow = pools[task]?.spawnsCancelled(dropped, now: now) { perform(follow, task: task, now: now) }
@@ -147,30 +152,31 @@ public actor Supervisor {
         switch result.outcome {
         case .spawned(let pid, let at):
             owners[pid] = task
-            spawns.reported(pid)
+            processes.reported(pid)
             // Linux reuses no pid still naming a process group: a group
             // waiting for its SIGKILL under this number is empty now.
-            lingeringGroups[pid] = nil
+            if lingeringGroups.remove(pid) != nil { deadlines.cancel(.group(pid)) }
             logSpawned(task: task, pid: pid)
             emit(.workerSpawned(pid: pid), task: task, now: at)
             let follow = pools[task]?.spawned(pid: pid, now: at) ?? []
             if let stall = pools[task]?.stallDeadline(of: pid) { schedule(.stall(task, pid), at: stall) }
-            perform(follow, task: task, now: .now())
+            perform(follow, task: task, now: clock.now())
             // It may have exited before it was ours to reap; so may have
             // orphans queued behind it (the SIGCHLD came while it was unknown).
             reap()
         case .failed(let message):
             logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
-            let now = Moment.now()
+            let now = clock.now()
             emit(.spawnFailed(error: message), task: task, now: now)
             if let follow = pools[task]?.spawnFailed(message: message, now: now) {
                 perform(follow, task: task, now: now)
             } else {
-                _ = spawns.cancel(task: task, upTo: .max)
+                _ = processes.cancelSpawns(task: task, upTo: .max)
             }
             // The queue waited for this answer before spawning more of the task.
-            spawns.failureTaken(task: task)
+            processes.failureTaken(task: task)
         }
+        shutdownProgressed()
     }
 
     private func send(_ signal: WorkerSignal, to pid: pid_t, task: String) {
@@ -184,10 +190,8 @@ public actor Supervisor {
         logSignal(signal, number: number, task: task, pid: pid)
         // Found while the worker's tree is whole; signalled with it.
         if signal == .terminate { stopEscapedDescendants(of: pid, task: task) }
-        if kill(-pid, number) != 0, errno == ESRCH {
-            // The worker left its process group: signal it alone.
-            _ = kill(pid, number)
-        }
+        // A worker that left its process group is signalled alone.
+        processes.signalGroupOrLeader(pid, number)
         noteSignal(signal, to: pid, task: task)
     }
 
@@ -204,15 +208,15 @@ public actor Supervisor {
         reapAll(exitedTasks: &exitedTasks)
         // Their escaped descendants, now the manager's children, go with them.
         if !exitedTasks.isEmpty || !escaped.isEmpty { stopAdoptedOrphans(exitedTasks: exitedTasks) }
+        shutdownProgressed()
     }
 
     private func reapAll(exitedTasks: inout Set<String>) {
         while true {
-            let pid = wpm_peek_exited_child()
-            if pid <= 0 { return }
+            guard let pid = processes.firstExitedChild() else { return }
             if owners[pid] != nil {
                 if let task = reapOne(pid) { exitedTasks.insert(task) }
-            } else if reapsOrphans, spawns.withoutSpawning(pgid: pid, { !$0 }) {
+            } else if reapsOrphans, processes.withoutSpawning(pgid: pid, { !$0 }) {
                 guard reapOrphan(pid) else { return }
             } else {
                 // Someone else's child is first in line: check ours one by one.
@@ -226,10 +230,7 @@ public actor Supervisor {
 
     /// A descendant of a worker, left to us when its parent died.
     private func reapOrphan(_ pid: pid_t) -> Bool {
-        var status: Int32 = 0
-        var rc: pid_t
-        repeat { rc = waitpid(pid, &status, WNOHANG) } while rc < 0 && errno == EINTR
-        guard rc == pid else { return false }
+        guard let status = processes.reap(pid) else { return false }
         orphansReaped += 1
         forgetEscaped(pid)
         logger.debug("orphan reaped", metadata: ["pid": "\(pid)", "status": "\(ExitStatus(waitStatus: status))"])
@@ -239,12 +240,9 @@ public actor Supervisor {
     /// Returns the task of the worker reaped, if one was.
     @discardableResult
     private func reapOne(_ pid: pid_t) -> String? {
-        var status: Int32 = 0
-        var rc: pid_t
-        repeat { rc = waitpid(pid, &status, WNOHANG) } while rc < 0 && errno == EINTR
-        guard rc == pid, let task = owners.removeValue(forKey: pid) else { return nil }
-        stallScheduled[pid] = nil
-        let now = Moment.now()
+        guard owners[pid] != nil, let status = processes.reap(pid), let task = owners.removeValue(forKey: pid) else { return nil }
+        deadlines.cancel(.stall(task, pid))
+        let now = clock.now()
         let ended = ExitStatus(waitStatus: status)
         // How it ended is the pool's decision, returned with what it does about it.
         let exit = pools[task]?.exited(pid: pid, status: ended, now: now)
@@ -264,8 +262,8 @@ public actor Supervisor {
     /// on the spawner thread, perhaps not reported yet): never signal that.
     private func cleanUpGroup(_ pgid: pid_t, stateBefore: WorkerRecord.State?, now: Moment) {
         if case .terminating(let killAt) = stateBefore, killAt > now.instant {
-            guard kill(-pgid, 0) == 0 else { return }
-            lingeringGroups[pgid] = killAt
+            guard processes.groupExists(pgid) else { return }
+            lingeringGroups.insert(pgid)
             schedule(.group(pgid), at: killAt)
         } else {
             killGroup(pgid)
@@ -276,34 +274,32 @@ public actor Supervisor {
     /// number now belongs to a worker spawned since (not yet known here).
     func killGroup(_ pgid: pid_t) {
         // Usually the group is empty: no need to wait for a spawn under way.
-        guard owners[pgid] == nil, kill(-pgid, 0) == 0 else { return }
-        spawns.withoutSpawning(pgid: pgid) { reused in
-            if !reused { _ = kill(-pgid, SIGKILL) }
+        guard owners[pgid] == nil, processes.groupExists(pgid) else { return }
+        processes.withoutSpawning(pgid: pgid) { reused in
+            if !reused { processes.signalGroup(pgid, SIGKILL) }
         }
     }
 
     // MARK: deadlines
 
-    struct Deadline: Comparable {
-        enum Target: Equatable {
-            /// The pool's own deadlines: stop escalation, held-back spawns.
-            case pool(String)
-            /// A worker's stall deadline (one entry per worker; moved lazily).
-            case stall(String, pid_t)
-            /// What is left of an exited worker's process group.
-            case group(pid_t)
-            /// The latest moment to decide stalls without the drain asked for.
-            case drainTimeout(UInt64)
-            /// SIGKILL to an escaped descendant of a worker (Supervisor+Escaped).
-            case escaped(pid_t)
-            /// Read the memory of a task's workers (`max_memory`, Supervisor+Recycle).
-            case memoryCheck(String)
-        }
-        var at: ContinuousClock.Instant
-        var target: Target
-
-        static func < (a: Deadline, b: Deadline) -> Bool { a.at < b.at }
-        static func == (a: Deadline, b: Deadline) -> Bool { a.at == b.at && a.target == b.target }
+    /// What a deadline in `deadlines` is for.
+    enum DeadlineTarget: Hashable {
+        /// The pool's own deadlines: stop escalation, held-back spawns.
+        case pool(String)
+        /// A worker's stall deadline (moved lazily: a keep-alive touches nothing).
+        case stall(String, pid_t)
+        /// What is left of an exited worker's process group.
+        case group(pid_t)
+        /// The latest moment to decide stalls without the drain asked for.
+        case drainTimeout(UInt64)
+        /// SIGKILL to an escaped descendant of a worker (Supervisor+Escaped).
+        case escaped(pid_t)
+        /// Read the memory of a task's workers (`max_memory`, Supervisor+Recycle).
+        case memoryCheck(String)
+        /// The end of `force_timeout` during a shutdown; 2 s later, the end
+        /// of the wait for the reaping; the reaping of a cancelled shutdown
+        /// (Supervisor+Lifecycle).
+        case forceTimeout, reapGiveUp, reapPoll
     }
 
     /// The stall deadline of `pid` is due: the pool decides, and a stall
@@ -313,83 +309,84 @@ public actor Supervisor {
         case .notDue(let deadline):
             schedule(.stall(task, pid), at: deadline)
         case .stalled(let result, let silence, let deadline):
-            stallScheduled[pid] = nil
             logStalled(task: task, pid: pid, silence: silence)
             emit(.workerStalled(pid: pid, silenceMS: Int(silence.milliseconds)), task: task, now: now)
             // How late after its deadline the stop signal goes.
-            metrics.stallDetected(task: task, lag: ContinuousClock.now - deadline)
+            metrics.stallDetected(task: task, lag: clock.now().instant - deadline)
             perform(result, task: task, now: now)
         case .missedStartup(let result, let age, let timeoutMS, _):
-            stallScheduled[pid] = nil
             logMissedStartup(task: task, pid: pid, age: age, timeoutMS: timeoutMS)
             emit(.workerStartupTimeout(pid: pid, afterMS: Int(age.milliseconds)), task: task, now: now)
             perform(result, task: task, now: now)
         case .gone, nil:
-            stallScheduled[pid] = nil
+            break
         }
     }
 
-    func schedule(_ target: Deadline.Target, at instant: ContinuousClock.Instant) {
-        if case .pool(let name) = target {
-            if let existing = scheduled[name], existing <= instant { return }
-            scheduled[name] = instant
-        }
-        if case .stall(_, let pid) = target { stallScheduled[pid] = instant }
-        deadlines.insert(Deadline(at: instant, target: target))
+    /// Gives `target` the deadline `instant` (replacing the one it had).
+    func schedule(_ target: DeadlineTarget, at instant: ContinuousClock.Instant) {
+        deadlines.schedule(target, at: instant)
         if !firing { armTimer() }
     }
 
+    /// Gives `target` the deadline `instant` unless it has one no later.
+    func schedule(_ target: DeadlineTarget, noLaterThan instant: ContinuousClock.Instant) {
+        deadlines.schedule(target, noLaterThan: instant)
+        if !firing { armTimer() }
+    }
+
+    /// Arms the timer for the earliest deadline, unless it is armed for that or earlier.
     private func armTimer() {
-        guard let next = deadlines.min?.at else { return }
+        guard let next = deadlines.next else { return }
         if let timerAt, timerAt <= next { return }
-        timer?.cancel()
         timerAt = next
-        timer = loop.scheduleTask(in: TimeAmount(max(.zero, ContinuousClock.now.duration(to: next)))) { [self] in
+        clock.arm(at: next) { [self] in
             assumeIsolated { $0.fireDeadlines() }
         }
     }
 
+    /// The timer fired.
     func fireDeadlines() {
-        noteRunning(now: .now)
-        timer = nil
+        noteRunning(now: clock.now().instant)
         timerAt = nil
         fireDue()
     }
 
     /// Handles every deadline due now, then arms the timer for the next.
     func fireDue() {
-        let now = Moment.now()
+        let now = clock.now()
         firing = true
         // Spawns only queue work for the spawner thread, and it waits for
         // the end of the loop: fifty workers stalling together all get
         // their SIGTERM at once, before any replacement starts.
-        spawns.holdingSpawns { fireDue(now: now) }
+        processes.holdingSpawns { fireDue(now: now) }
         firing = false
         armTimer()
+        shutdownProgressed()
     }
 
     private func fireDue(now: Moment) {
-        while let first = deadlines.min, first.at <= now.instant {
-            _ = deadlines.removeMin()
-            switch first.target {
+        while let (target, at) = deadlines.popDue(at: now.instant) {
+            switch target {
             case .pool(let name):
-                if scheduled[name] == first.at { scheduled[name] = nil }
                 if let actions = pools[name]?.tick(now: now) { perform(actions, task: name, now: now) }
             case .stall(let name, let pid):
-                guard stallScheduled[pid] == first.at else { continue }
-                if awaitsDrain(first, task: name, pid: pid, now: now) { continue }
+                if awaitsDrain(.stall(name, pid), at: at, task: name, pid: pid, now: now) { continue }
                 checkStall(task: name, pid: pid, now: now)
             case .group(let pgid):
-                if let killAt = lingeringGroups[pgid], killAt <= now.instant {
-                    lingeringGroups[pgid] = nil
-                    killGroup(pgid)
-                }
+                if lingeringGroups.remove(pgid) != nil { killGroup(pgid) }
             case .drainTimeout(let token):
                 drainTimedOut(token)
             case .escaped(let pid):
-                killEscaped(pid, now: now.instant)
+                killEscaped(pid)
             case .memoryCheck(let name):
                 checkMemory(task: name)
+            case .forceTimeout:
+                forceTimeoutReached()
+            case .reapGiveUp:
+                reapingGivenUp()
+            case .reapPoll:
+                pollReap()
             }
         }
     }

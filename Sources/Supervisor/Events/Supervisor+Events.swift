@@ -20,7 +20,7 @@ extension Supervisor {
 
     /// `signal` was sent to `pid`: SIGKILL is an event.
     func noteSignal(_ signal: WorkerSignal, to pid: pid_t, task: String) {
-        if signal == .kill { emit(.workerKilled(pid: pid), task: task, now: .now()) }
+        if signal == .kill { emit(.workerKilled(pid: pid), task: task, now: clock.now()) }
     }
 
     /// Spawns of `task` are held back for `delay` (the pool's backoff

@@ -21,7 +21,7 @@ struct StallEvidence {
     /// socket held then has been counted.
     var drainedAt: ContinuousClock.Instant?
     /// Stall deadlines waiting for the pending drain.
-    var waiting: [Supervisor.Deadline] = []
+    var waiting: [(target: Supervisor.DeadlineTarget, at: ContinuousClock.Instant)] = []
     /// Pauses noticed, and the time they lost in all.
     var pausesNoticed = 0
     var timeLost: Duration = .zero
@@ -47,14 +47,14 @@ extension Supervisor {
             ])
     }
 
-    /// Whether the stall deadline `entry` of `pid` must wait for a drain of
+    /// Whether the stall deadline `target` (due `at`) of `pid` must wait for a drain of
     /// the keep-alive intake first (it then waits in `evidence.waiting`).
-    func awaitsDrain(_ entry: Deadline, task: String, pid: pid_t, now: Moment) -> Bool {
+    func awaitsDrain(_ target: DeadlineTarget, at: ContinuousClock.Instant, task: String, pid: pid_t, now: Moment) -> Bool {
         guard let hub = evidence.hub, let due = pools[task]?.stallDeadline(of: pid), due <= now.instant else {
             return false
         }
         if let drainedAt = evidence.drainedAt, drainedAt >= due { return false }
-        evidence.waiting.append(entry)
+        evidence.waiting.append((target, at))
         if evidence.pending == nil {
             let token = hub.requestDrain()
             evidence.pending = (token, now.instant)
@@ -83,10 +83,9 @@ extension Supervisor {
         evidence.pending = nil
         let waiting = evidence.waiting
         evidence.waiting = []
-        for entry in waiting { deadlines.insert(entry) }
+        for entry in waiting { deadlines.schedule(entry.target, at: entry.at) }
         guard !waiting.isEmpty, !firing else { return }
-        timer?.cancel()
-        timer = nil
+        clock.cancel()
         timerAt = nil
         fireDue()
     }

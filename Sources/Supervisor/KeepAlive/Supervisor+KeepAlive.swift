@@ -7,7 +7,7 @@ import KeepAlive
 /// live worker of that task. Everything else is counted by reason.
 extension Supervisor {
     public func receive(_ batch: [KeepAliveHub.Item]) {
-        let now = Moment.now()
+        let now = clock.now()
         noteRunning(now: now.instant)
         for item in batch {
             switch item.result {
@@ -24,9 +24,7 @@ extension Supervisor {
                     if let stall = result.ready {
                         logReady(task: task, pid: message.pid)
                         // The startup deadline may be later than this one.
-                        if stallScheduled[message.pid].map({ $0 > stall }) ?? true {
-                            schedule(.stall(task, message.pid), at: stall)
-                        }
+                        schedule(.stall(task, message.pid), noLaterThan: stall)
                     }
                     noteKeepAlive(task: task, pid: message.pid, ready: result.ready != nil, now: now)
                     // Once per worker: a rollout may go on (and report); or a

@@ -11,8 +11,8 @@ struct EscapedProcess {
     let pidfd: Int32
     /// The task it belongs to (its worker's, or the one its environment names).
     let task: String?
-    /// SIGKILL then, unless it is gone; nil while it is not being stopped.
-    var killAt: ContinuousClock.Instant?
+    /// Whether it is being stopped (its SIGKILL is `.escaped` in the supervisor's deadlines).
+    var stopping: Bool
 }
 
 /// Escaped descendants of workers are stopped like their workers: the stop
@@ -24,9 +24,7 @@ extension Supervisor {
     /// Worker `pid` of `task` gets the stop signal: so does every descendant
     /// of it outside its process group.
     func stopEscapedDescendants(of pid: pid_t, task: String) {
-        let descendants = ProcFS.descendants(of: pid)
-        guard !descendants.isEmpty else { return }
-        for descendant in descendants where ProcFS.processGroup(of: descendant) != pid {
+        for descendant in processes.descendantsOutsideGroup(of: pid) {
             stopEscaped(descendant, task: task, pidfd: nil)
         }
     }
@@ -37,24 +35,22 @@ extension Supervisor {
     /// the rest (a double fork under a live worker) are stopped with their task.
     func stopAdoptedOrphans(exitedTasks: Set<String>) {
         guard reapsOrphans else { return }
-        for child in ProcFS.children(of: getpid()) where owners[child] == nil {
+        for child in processes.children() where owners[child] == nil {
             if let known = escaped[child] {
-                if known.killAt == nil, taskIsStopped(known.task) { stopEscaped(child, task: known.task, pidfd: known.pidfd) }
+                if !known.stopping, taskIsStopped(known.task) { stopEscaped(child, task: known.task, pidfd: known.pidfd) }
                 continue
             }
-            guard spawns.withoutSpawning(pgid: child, { !$0 }) else { continue }
-            let fd = wpm_pidfd_open(child)
-            guard fd >= 0 else { continue }
+            guard processes.withoutSpawning(pgid: child, { !$0 }), let fd = processes.openHandle(child) else { continue }
             // Read after the pidfd is open: the environment is that process's.
-            let task = ProcFS.environment(KeepAliveEnvironment.taskName, of: child).flatMap { pools[$0] != nil ? $0 : nil }
+            let task = processes.taskName(of: child).flatMap { pools[$0] != nil ? $0 : nil }
             if task.map({ exitedTasks.contains($0) || taskIsStopped($0) }) ?? true {
                 stopEscaped(child, task: task, pidfd: fd)
             } else {
-                escaped[child] = EscapedProcess(pidfd: fd, task: task, killAt: nil)
+                escaped[child] = EscapedProcess(pidfd: fd, task: task, stopping: false)
             }
         }
         // Adopted ones of a task that has stopped since.
-        for (pid, entry) in escaped where entry.killAt == nil && taskIsStopped(entry.task) {
+        for (pid, entry) in escaped where !entry.stopping && taskIsStopped(entry.task) {
             stopEscaped(pid, task: entry.task, pidfd: entry.pidfd)
         }
     }
@@ -65,18 +61,15 @@ extension Supervisor {
     }
 
     private func stopEscaped(_ pid: pid_t, task: String?, pidfd: Int32?) {
-        guard escaped[pid]?.killAt == nil else { return }
-        let fd = pidfd ?? escaped[pid]?.pidfd ?? wpm_pidfd_open(pid)
-        guard fd >= 0 else { return }
-        guard wpm_pidfd_send_signal(fd, SIGTERM) == 0 else {
-            close(fd)
+        guard escaped[pid]?.stopping != true, let fd = pidfd ?? escaped[pid]?.pidfd ?? processes.openHandle(pid) else { return }
+        guard processes.signal(handle: fd, SIGTERM) else {
+            processes.closeHandle(fd)
             escaped[pid] = nil
             return
         }
         let grace = task.flatMap { pools[$0]?.gracePeriod } ?? .milliseconds(config.tasks.map(\.gracePeriodMS).max() ?? 0)
-        let killAt = ContinuousClock.now.advanced(by: grace)
-        escaped[pid] = EscapedProcess(pidfd: fd, task: task, killAt: killAt)
-        schedule(.escaped(pid), at: killAt)
+        escaped[pid] = EscapedProcess(pidfd: fd, task: task, stopping: true)
+        schedule(.escaped(pid), at: clock.now().instant.advanced(by: grace))
         faultMetrics.escapedStopped(task: task)
         logger.notice(
             "stopping process \(pid) that left its worker's process group",
@@ -84,9 +77,9 @@ extension Supervisor {
     }
 
     /// The grace period of an escaped process ran out.
-    func killEscaped(_ pid: pid_t, now: ContinuousClock.Instant) {
-        guard let entry = escaped[pid], let killAt = entry.killAt, killAt <= now else { return }
-        _ = wpm_pidfd_send_signal(entry.pidfd, SIGKILL)
+    func killEscaped(_ pid: pid_t) {
+        guard let entry = escaped[pid], entry.stopping else { return }
+        _ = processes.signal(handle: entry.pidfd, SIGKILL)
         // If it is the manager's child, it is reaped as an orphan; if not, its parent reaps it.
         forgetEscaped(pid)
     }
@@ -94,12 +87,13 @@ extension Supervisor {
     /// SIGKILL to every escaped process now (the second shutdown signal).
     func killEveryEscaped() {
         for (pid, entry) in escaped {
-            _ = wpm_pidfd_send_signal(entry.pidfd, SIGKILL)
+            _ = processes.signal(handle: entry.pidfd, SIGKILL)
             forgetEscaped(pid)
         }
     }
 
     func forgetEscaped(_ pid: pid_t) {
-        if let entry = escaped.removeValue(forKey: pid) { close(entry.pidfd) }
+        deadlines.cancel(.escaped(pid))
+        if let entry = escaped.removeValue(forKey: pid) { processes.closeHandle(entry.pidfd) }
     }
 }

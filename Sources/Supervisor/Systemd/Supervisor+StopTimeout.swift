@@ -4,6 +4,6 @@ extension Supervisor {
     /// (zero once it has). Nil otherwise.
     public var shutdownTimeLeft: Duration? {
         guard shutdownStarted, let forceDeadline, liveProcesses > 0 else { return nil }
-        return max(.zero, ContinuousClock.now.duration(to: forceDeadline))
+        return max(.zero, clock.now().instant.duration(to: forceDeadline))
     }
 }
