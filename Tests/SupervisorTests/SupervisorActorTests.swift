@@ -233,6 +233,8 @@ import Testing
         await h.exit(pids[0])
         #expect(await h.supervisor.shutdown.over == false)
         await h.exit(pids[1])
+        // Ended by that event, not by polling: nothing else ran meanwhile.
+        try #require(await h.supervisor.shutdown.over)
         await shutdown.value
         #expect(h.timer.elapsed == .zero)
         #expect(await h.supervisor.liveProcesses == 0)
@@ -249,6 +251,8 @@ import Testing
         try await h.advance(.milliseconds(1))
         #expect(h.signals() == [.group(pid, SIGKILL)])
         await h.exit(pid, status: WaitStatus.killed(by: SIGKILL))
+        // Ended by that event, not by polling: nothing else ran meanwhile.
+        try #require(await h.supervisor.shutdown.over)
         await shutdown.value
         #expect(h.timer.elapsed == .seconds(1))
     }
@@ -260,6 +264,8 @@ import Testing
         try await h.advance(.milliseconds(2_999))
         #expect(await h.supervisor.shutdown.over == false)
         try await h.advance(.milliseconds(1))
+        // Ended by that event, not by polling: nothing else ran meanwhile.
+        try #require(await h.supervisor.shutdown.over)
         await shutdown.value
         #expect(await h.supervisor.owners.count == 1)
     }
@@ -285,6 +291,8 @@ import Testing
         // No SIGCHLD reaches a cancelled supervisor: it looks every 5 ms.
         h.processes.exit(pid, status: WaitStatus.killed(by: SIGKILL))
         try await h.advance(.milliseconds(5))
+        // Ended by that event, not by polling: nothing else ran meanwhile.
+        try #require(await h.supervisor.shutdown.over)
         await shutdown.value
         #expect(await h.supervisor.owners.isEmpty)
     }
