@@ -144,6 +144,8 @@ public actor Supervisor {
         scheduleMemoryCheck(task: task)
         if !result.reports.isEmpty { noteReports(result.reports, task: task, now: now) }
         if dropped > 0, let follow = pools[task]?.spawnsCancelled(dropped, now: now) { perform(follow, task: task, now: now) }
+        // Spawns dropped may have been the last processes a shutdown waited for.
+        shutdownProgressed()
     }
 
     /// A spawn asked for by `.spawn` has happened (or failed).

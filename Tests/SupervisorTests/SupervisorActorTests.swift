@@ -299,8 +299,10 @@ import Testing
 
     @Test func shutdownWithNothingRunningEndsAtOnce() async throws {
         let h = try SupervisorHarness([spec()])
-        await h.supervisor.shutDown()
-        #expect(await h.supervisor.shutdown.over)
+        let shutdown = Task { await h.supervisor.shutDown() }
+        while !(await h.supervisor.shutdown.waiting) { await Task.yield() }
+        try #require(await h.supervisor.shutdown.over)
+        await shutdown.value
         #expect(h.timer.elapsed == .zero)
     }
 }
