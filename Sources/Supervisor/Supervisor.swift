@@ -86,6 +86,10 @@ public actor Supervisor {
     /// The state restored at start, if any (see `restore`).
     var restored: RuntimeState?
 
+    /// `spawner` starts the workers and owns their output. `processes` and
+    /// `clock` replace the real process control (`PosixProcessControl`
+    /// with `spawner`) and the real clock and timer (`LoopTimer` on the
+    /// supervisor's loop): the unit tests pass fakes.
     public init(
         config: ManagerConfig, spawner: Spawner, logger: Logger, stateWriter: StateWriter? = nil,
         metrics factory: any MetricsFactory = NOOPMetricsHandler.instance,

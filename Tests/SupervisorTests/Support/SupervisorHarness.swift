@@ -13,11 +13,13 @@ struct SupervisorHarness {
     let processes = FakeProcessControl()
     let timer = ManualTimer()
 
+    /// Only the workers' output is taken from it (nothing is spawned): one for every test.
+    static let spawner = Result { try Spawner(output: OutputRouter(standardOutput: nil)) }
+
     init(_ tasks: [TaskSpec], forceTimeoutMS: Int = 1_000) throws {
         let config = ManagerConfig(forceTimeoutMS: forceTimeoutMS, maxCardinality: 50, tasks: tasks)
-        let spawner = try Spawner(output: OutputRouter(standardOutput: nil))
         supervisor = Supervisor(
-            config: config, spawner: spawner, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            config: config, spawner: try Self.spawner.get(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             processes: processes, clock: timer)
     }
 
