@@ -216,6 +216,66 @@ import Testing
         #expect(await h.workers("T")[pid] == .running)
     }
 
+    // MARK: pause, drain, rolling restart
+
+    @Test func aPauseStopsTheGroupsAndHoldsTheStallDeadlinesUntilResumed() async throws {
+        let h = try SupervisorHarness([spec()])
+        let pid = try await running(h)[0]
+        try await h.advance(.milliseconds(100))
+        #expect(try await h.supervisor.pause("T") == .paused)
+        #expect(h.signals() == [.group(pid, SIGSTOP)])
+        try await h.advance(.seconds(5))
+        #expect(h.signals() == [])
+        #expect(try await h.supervisor.resume("T") == .resumed)
+        #expect(h.signals() == [.group(pid, SIGCONT)])
+        // The stall deadline counts afresh from the resume.
+        try await h.advance(.milliseconds(999))
+        #expect(h.signals() == [])
+        try await h.advance(.milliseconds(1))
+        #expect(h.signals() == [.group(pid, SIGTERM)])
+    }
+
+    @Test func aDrainSignalComesFirstAndTheStopSignalAtTheDrainTimeout() async throws {
+        var drained = spec()
+        drained.drain = DrainSettings(signal: SIGUSR1, timeoutMS: 2_000)
+        let h = try SupervisorHarness([drained])
+        let pid = try await running(h)[0]
+        _ = try await h.supervisor.stop("T")
+        #expect(h.signals() == [.group(pid, SIGUSR1)])
+        try await h.advance(.milliseconds(1_999))
+        #expect(h.signals() == [])
+        try await h.advance(.milliseconds(1))
+        #expect(h.signals() == [.group(pid, SIGTERM)])
+        try await h.advance(.milliseconds(500))
+        #expect(h.signals() == [.group(pid, SIGKILL)])
+    }
+
+    @Test func aDrainingWorkerThatSaysItIsIdleGetsItsStopSignalAtOnce() async throws {
+        var drained = spec()
+        drained.drain = DrainSettings(signal: SIGUSR1, timeoutMS: 30_000)
+        let h = try SupervisorHarness([drained])
+        let pid = try await running(h)[0]
+        _ = try await h.supervisor.stop("T")
+        #expect(h.signals() == [.group(pid, SIGUSR1)])
+        try await h.advance(.milliseconds(300))
+        await h.keepAlive("T", pid, status: .ready)
+        #expect(h.signals() == [.group(pid, SIGTERM)])
+    }
+
+    @Test func aRollingRestartStopsTheOldWorkerOnceItsReplacementIsReady() async throws {
+        let h = try SupervisorHarness([spec()])
+        let old = try await running(h)[0]
+        #expect(try await h.supervisor.restart("T") == .started)
+        let new = try #require(await h.startSpawns().first)
+        #expect(h.signals() == [])
+        try await h.advance(.milliseconds(200))
+        await h.keepAlive("T", new)
+        #expect(h.signals() == [.group(old, SIGTERM)])
+        await h.exit(old)
+        #expect(await h.supervisor.pools["T"]?.rollout == nil)
+        #expect(await h.workers("T") == [new: .running])
+    }
+
     // MARK: shutdown
 
     /// Starts `shutDown` and returns once it waits.
