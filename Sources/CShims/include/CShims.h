@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdint.h>
 
