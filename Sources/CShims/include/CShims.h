@@ -7,7 +7,10 @@
 #include <signal.h>
 #include <stdint.h>
 
-/// Spawns `path` with glibc's posix_spawn (no PATH search, no shell) in a
+/// Spawns `path` (no PATH search, no shell) with a vfork-like child that
+/// shares the descriptor table only until it has a table of its own with
+/// the few descriptors it needs (glibc's posix_spawn when the kernel cannot:
+/// before Linux 5.9; see spawn.c), in a
 /// new process group (pgid = its pid), with an empty signal mask, every
 /// signal reset to its default disposition (glibc's internal 32 and 33
 /// included), stdin from `in_fd`, stdout/stderr onto `out_fd` and `err_fd`,
@@ -15,7 +18,7 @@
 /// With `through_helper`, `path` is the exec helper (wpexec): it gets a
 /// report pipe on descriptor 3, and the call waits until the helper has
 /// exec'd the worker or reported a failure. Returns 0 or an errno value;
-/// `failed_step` is 0 when posix_spawn itself failed (exec failures such as
+/// `failed_step` is 0 when the spawn itself failed (exec failures such as
 /// ENOENT, EACCES or ENOEXEC are reported here), else the helper's step
 /// (`wpexec_step`); a failed helper is reaped.
 int wpm_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],

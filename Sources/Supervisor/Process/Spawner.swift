@@ -4,10 +4,12 @@ import Glibc
 import KeepAlive
 import SystemPackage
 
-/// Starts worker processes with `posix_spawn` (see `wpm_spawn` for the
-/// process hygiene), through the exec helper for a task whose settings need
-/// it (`LaunchSettings.needsHelper`), and hands their output to an
-/// `OutputRouter`.
+/// Starts worker processes with `wpm_spawn` (a vfork-like child, as glibc's
+/// `posix_spawn` makes, that copies only the few descriptors it needs: a
+/// spawn costs the same whatever number of workers' pipes the manager
+/// holds; see CShims' spawn.c and `wpm_spawn` for the process hygiene),
+/// through the exec helper for a task whose settings need it
+/// (`LaunchSettings.needsHelper`), and hands their output to an `OutputRouter`.
 ///
 /// The parent-death signal fires when the *thread* that spawned a worker
 /// exits: call `spawn` only from a thread that outlives the workers
