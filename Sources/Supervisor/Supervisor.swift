@@ -169,7 +169,9 @@ public actor Supervisor {
             perform(follow, task: task, now: clock.now())
             // It may have exited before it was ours to reap; so may have
             // orphans queued behind it (the SIGCHLD came while it was unknown).
-            reap()
+            // Only then: a reap looks through every child (waitid P_ALL), and
+            // doing it at each spawn made a start of 10 000 workers quadratic.
+            if processes.mayHaveExited(pid) { reap() }
         case .failed(let message):
             logger.error("worker spawn failed", metadata: ["task": "\(task)", "error": "\(message)"])
             let now = clock.now()

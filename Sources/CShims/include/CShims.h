@@ -37,6 +37,11 @@ int wpm_unblock_signals(const int *signals, int count);
 /// reaping it (waitid with WNOWAIT); 0 when there is none, -1 on error.
 pid_t wpm_peek_exited_child(void);
 
+/// 1 when the child `pid` has exited and waits to be reaped (not reaping
+/// it), 0 when it has not, -1 on error (not a child). Looks at that one
+/// child: `wpm_peek_exited_child` walks the list of every child.
+int wpm_child_has_exited(pid_t pid);
+
 /// Asks the scheduler for a short time slice for `thread` (a thread id of
 /// this process, 0 for the calling thread; an
 /// unprivileged request, honoured by Linux 6.12+ with EEVDF and ignored

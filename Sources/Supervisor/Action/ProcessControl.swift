@@ -43,6 +43,9 @@ public protocol ProcessControl: Sendable {
     func becomeSubreaper() -> Int32
     /// The first exited child waiting to be reaped (left waitable), if any.
     func firstExitedChild() -> pid_t?
+    /// Whether the child `pid` may have exited (left waitable): looks at that
+    /// one child, where `firstExitedChild` walks them all.
+    func mayHaveExited(_ pid: pid_t) -> Bool
     /// Reaps `pid` if it has exited: its wait status; nil if it has not (or is no child).
     func reap(_ pid: pid_t) -> Int32?
 
@@ -59,4 +62,9 @@ public protocol ProcessControl: Sendable {
     /// `signal` through a handle; false when the process is gone.
     func signal(handle: Int32, _ signal: Int32) -> Bool
     func closeHandle(_ handle: Int32)
+}
+
+extension ProcessControl {
+    /// Without a cheaper look at one child: it may have.
+    public func mayHaveExited(_ pid: pid_t) -> Bool { true }
 }

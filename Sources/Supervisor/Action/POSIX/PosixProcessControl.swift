@@ -40,6 +40,9 @@ public final class PosixProcessControl: ProcessControl {
         return pid > 0 ? pid : nil
     }
 
+    /// waitid(P_PID, WNOWAIT): true unless that child is known not to have exited.
+    public func mayHaveExited(_ pid: pid_t) -> Bool { wpm_child_has_exited(pid) != 0 }
+
     public func reap(_ pid: pid_t) -> Int32? {
         var status: Int32 = 0
         return retryingOnInterrupt { waitpid(pid, &status, WNOHANG) } == pid ? status : nil
