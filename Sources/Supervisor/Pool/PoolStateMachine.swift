@@ -29,7 +29,7 @@ public struct PoolStateMachine: Sendable {
     public private(set) var readyWorkers = 0
     public private(set) var newestAliveAt: Date?
     /// The SIGKILL deadlines of terminating workers.
-    private var killDeadlines: [pid_t: ContinuousClock.Instant] = [:]
+    private var killDeadlines = DeadlineIndex()
     /// The stop-signal deadlines of draining workers (`drain_timeout`).
     private var drainDeadlines: [pid_t: ContinuousClock.Instant] = [:]
     /// Workers draining (one deadline each, kept by `setState`).
@@ -95,7 +95,7 @@ public struct PoolStateMachine: Sendable {
     public var nextDeadline: ContinuousClock.Instant? {
         let wantsSpawn = phase == .running && (rollout != nil || activeWorkers + spawnsInFlight < cardinality)
         let spawnAt = wantsSpawn ? spawnNotBefore : nil
-        return [spawnAt, killDeadlines.values.min(), drainDeadlines.values.min(), nextLifetimeEnd].compactMap { $0 }.min()
+        return [spawnAt, killDeadlines.earliest, drainDeadlines.values.min(), nextLifetimeEnd].compactMap { $0 }.min()
     }
 
     // MARK: events
@@ -235,7 +235,7 @@ public struct PoolStateMachine: Sendable {
     /// Deadlines up to `now` have passed: escalate stops, retry spawns.
     public mutating func tick(now: Moment) -> PoolResult {
         var actions: [PoolAction] = []
-        for (pid, killAt) in killDeadlines.sorted(by: { $0.key < $1.key }) where killAt <= now.instant {
+        for (pid, killAt) in killDeadlines.byPid.sorted(by: { $0.key < $1.key }) where killAt <= now.instant {
             setState(pid, .killed)
             actions.append(.signal(pid: pid, .kill))
         }
