@@ -33,7 +33,7 @@ public enum ControlRoutes {
         },
         Route(path: "/tasks/:name", methods: [.get]) { supervisor, _, context throws(ControlError) in
             let status = try await supervisor.status(of: name(context))
-            return Reply(text: TextFormat.status(status), json: status)
+            return Reply(text: TextFormat.status(status), json: TaskStatusJSON(status))
         },
         Route(path: "/tasks/:name", methods: [.delete]) { supervisor, _, context throws(ControlError) in
             try await stop(supervisor, name(context))
@@ -49,10 +49,10 @@ public enum ControlRoutes {
             return Reply(text: text + "\n", json: ["task": task, "result": result, "message": text])
         },
         Route(path: "/tasks/:name/list", methods: [.get]) { supervisor, request, context throws(ControlError) in
-            var workers = try await supervisor.workers(of: name(context))
-            if Reply.wantsJSON(request) { workers = WorkerStatus.withUsage(workers) }
-            let now = Date()
-            return Reply(text: workers.map { TextFormat.worker($0, now: now) }.joined(), json: WorkerList(workers: workers))
+            let workers = try await supervisor.workers(of: name(context))
+            // Only the form asked for is built (1000 workers: about 150 KB of text).
+            if Reply.wantsJSON(request) { return Reply(text: "", json: WorkerList(workers: WorkerStatus.withUsage(workers))) }
+            return Reply(body: WorkerListText.render(workers, now: Date()), json: WorkerList(workers: []))
         },
         Route(path: "/tasks/:name/set/:setting/:value", methods: [.get, .put, .post]) {
             supervisor, _, context throws(ControlError) in
@@ -184,8 +184,6 @@ public enum ControlRoutes {
     }
 }
 
-struct TaskList: Encodable { let tasks: [TaskStatus] }
-struct WorkerList: Encodable { let workers: [WorkerStatus] }
 
 /// Turns the router's "no route" into a one-line error body: 405 with an
 /// `Allow` header when the path is a route's and only the method is unknown

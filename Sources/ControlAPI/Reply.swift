@@ -8,6 +8,19 @@ import Supervisor
 struct Reply {
     let text: String
     let json: any Encodable
+    /// The text body already written (`text` is then unused).
+    var body: ByteBuffer?
+
+    init(text: String, json: any Encodable) {
+        self.text = text
+        self.json = json
+    }
+
+    init(body: ByteBuffer, json: any Encodable) {
+        self.text = ""
+        self.json = json
+        self.body = body
+    }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -27,6 +40,10 @@ struct Reply {
     func response(json wantsJSON: Bool, status: HTTPResponse.Status = .ok) -> Response {
         if wantsJSON, let data = try? Reply.encoder.encode(json) {
             return Reply.body(String(decoding: data, as: UTF8.self) + "\n", status: status, type: "application/json")
+        }
+        if let body {
+            return Response(
+                status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: body))
         }
         return Reply.body(text, status: status, type: "text/plain; charset=utf-8")
     }

@@ -47,17 +47,4 @@ enum TextFormat {
     static func oneLine(_ text: String) -> String {
         String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
     }
-
-    static func worker(_ w: WorkerStatus, now: Date) -> String {
-        let ago = max(0, Int(now.timeIntervalSince(w.lastAliveAt)))
-        var line =
-            "Task: \(w.task),\tPid: \(w.pid),\tStarted: \(time(w.startedAt)),\tLast alive at: \(time(w.lastAliveAt)) (\(ago) seconds ago)"
-        if w.state != "running" { line += ",\tState: \(w.state)" }
-        if let reason = w.stopReason { line += ",\tStop reason: \(oneLine(reason))" }
-        if !w.ready { line += ",\tReady: false" }
-        if let status = w.status { line += ",\tStatus: \(status)" }
-        if let job = w.job { line += ",\tJob: \(oneLine(job))" }
-        if let message = w.message { line += ",\tMessage: \(oneLine(message))" }
-        return line + "\n"
-    }
 }

@@ -2,8 +2,9 @@ import FoundationEssentials
 import Glibc
 import KeepAlive
 
-/// A task's status as the API and the console show it.
-public struct TaskStatus: Sendable, Equatable, Codable {
+/// A task's status as the API and the console show it (their JSON field
+/// names are the API's: ControlAPI, `TaskStatusJSON`).
+public struct TaskStatus: Sendable, Equatable {
     public var name: String
     public var running: Bool
     public var activeWorkers: Int
@@ -47,34 +48,10 @@ public struct TaskStatus: Sendable, Equatable, Codable {
     /// The task's effective settings (only in `GET /tasks/NAME`).
     public var settings: TaskSettings?
 
-    enum CodingKeys: String, CodingKey {
-        case name, running, cardinality
-        case activeWorkers = "active_workers"
-        case readyWorkers = "ready_workers"
-        case deadWorkers = "dead_workers"
-        case stalledWorkers = "stalled_workers"
-        case stoppingWorkers = "stopping_workers"
-        case drainingWorkers = "draining_workers"
-        case startedAt = "started_at"
-        case lastAliveAt = "last_alive_at"
-        case lastSpawnError = "last_spawn_error"
-        case lastSpawnErrorAt = "last_spawn_error_at"
-        case lastExit = "last_exit"
-        case nextSpawnAt = "next_spawn_at"
-        case exits
-        case keepAlivesReceived = "keepalives_received"
-        case keepAlivesDropped = "keepalives_dropped"
-        case outputLinesDropped = "output_lines_dropped"
-        case quickFailures = "quick_failures"
-        case backoffReason = "backoff_reason"
-        case rollout
-        case paused
-        case settings
-    }
 }
 
 /// A task's rolling restart as status shows it.
-public struct RolloutStatus: Sendable, Equatable, Codable {
+public struct RolloutStatus: Sendable, Equatable {
     /// `running` or `failed`.
     public var state: String
     /// New workers ready, and how many are wanted (while running).
@@ -97,7 +74,7 @@ public struct RolloutStatus: Sendable, Equatable, Codable {
 }
 
 /// One worker as `/tasks/NAME/list` shows it.
-public struct WorkerStatus: Sendable, Equatable, Codable {
+public struct WorkerStatus: Sendable, Equatable {
     public var task: String
     public var pid: Int32
     public var startedAt: Date
@@ -118,15 +95,6 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
     public var cpuSeconds: Double?
     public var rssBytes: Int?
 
-    enum CodingKeys: String, CodingKey {
-        case task, pid, state, ready, status, job, message
-        case stopReason = "stop_reason"
-        case cpuSeconds = "cpu_seconds"
-        case rssBytes = "rss_bytes"
-        case startedAt = "started_at"
-        case lastAliveAt = "last_alive_at"
-        case keepAlives = "keepalives"
-    }
 }
 
 extension PoolStateMachine {
@@ -160,16 +128,24 @@ extension PoolStateMachine {
         return status
     }
 
+    /// Every worker, by pid (the pids are sorted, not the records or the
+    /// statuses: they are large to move, and walking the dictionary's
+    /// values moved each one).
     func workerStatuses() -> [WorkerStatus] {
-        workers.values.sorted { $0.pid < $1.pid }.map {
+        var statuses: [WorkerStatus] = []
+        statuses.reserveCapacity(workers.count)
+        for pid in workers.keys.sorted() {
+            guard let worker = workers[pid] else { continue }
             var status = WorkerStatus(
-                task: name, pid: $0.pid, startedAt: $0.startedAt.date,
-                lastAliveAt: $0.lastAliveAt ?? $0.startedAt.date, state: Self.stateName($0.state),
-                keepAlives: $0.keepAlives, status: $0.reportedStatus?.rawValue, job: $0.job, message: $0.message)
-            status.ready = $0.isReady
-            status.stopReason = $0.stopReason
-            return status
+                task: name, pid: pid, startedAt: worker.startedAt.date,
+                lastAliveAt: worker.lastAliveAt ?? worker.startedAt.date, state: Self.stateName(worker.state),
+                keepAlives: worker.keepAlives, status: worker.reportedStatus?.rawValue, job: worker.job,
+                message: worker.message)
+            status.ready = worker.isReady
+            status.stopReason = worker.stopReason
+            statuses.append(status)
         }
+        return statuses
     }
 
     static func stateName(_ state: WorkerRecord.State) -> String {

@@ -3,8 +3,9 @@ import Testing
 
 @testable import ControlAPI
 
-/// The text bodies' times: what `Date.formatted(.iso8601…)` wrote before,
-/// digit for digit, whole seconds (a fraction is dropped, not rounded).
+/// The text bodies' times (written from the civil date of the day count):
+/// what `Date.formatted(.iso8601…)` wrote before, digit for digit, whole
+/// seconds (a fraction is dropped, not rounded).
 @Suite struct RFC3339TimeTests {
     static func reference(_ date: Date) -> String {
         date.formatted(
@@ -17,6 +18,8 @@ import Testing
             Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400),  // 2000-02-29
             Date(timeIntervalSince1970: 1_795_000_000.999), Date(timeIntervalSince1970: 4_102_444_799.5),  // 2099-12-31T23:59:59
             Date(timeIntervalSince1970: 1_700_000_000.000_001),
+            // Before 1970 (a clock set wrong): the day count is negative.
+            Date(timeIntervalSince1970: -1), Date(timeIntervalSince1970: -1_000_000_000.5),
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &generator))) }
