@@ -79,8 +79,8 @@ extension Supervisor {
     /// Starts the tasks the config marks as autotasks (once), or, for the
     /// tasks a restored state names, those it says were running.
     public func startAutotasks() {
-        guard !autotasksStarted, !shutdownStarted else { return }
-        autotasksStarted = true
+        guard lifecycle == .starting else { return }
+        lifecycle = .running
         for spec in config.tasks where restored?.tasks[spec.name]?.running ?? spec.autostart {
             _ = try? start(spec.name)
         }

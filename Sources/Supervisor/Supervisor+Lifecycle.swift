@@ -12,18 +12,20 @@ extension Supervisor {
     /// Signals the manager reacts to; `SignalPipe` must deliver these.
     public static let handledSignals: [Int32] = [SIGCHLD, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2]
 
-    /// Runs inside a `ServiceGroup` service: consumes `signals` until the
-    /// group's graceful shutdown, then stops every worker. `requestShutdown` is called
-    /// on the first shutdown signal (it should trigger the service group's
-    /// graceful shutdown, which ends in `run` returning).
-    public func run(
-        signals: AsyncStream<Int32>, keepAlives: KeepAliveHub?,
-        requestShutdown: @escaping @Sendable () async -> Void
-    ) async {
+    /// Runs inside a `ServiceGroup` service, once: consumes `signals`,
+    /// spawn results and keep-alives until the group's graceful shutdown,
+    /// then stops every worker. The first shutdown signal begins the
+    /// shutdown here and is passed on through `shutdownRequests`, for
+    /// whoever shuts the group down gracefully (which ends in `run`
+    /// returning). The spawn queue and the keep-alive hub are services of
+    /// their own, added to the group before this one: they end after it.
+    public func run(signals: AsyncStream<Int32>, keepAlives: KeepAliveHub?) async {
+        precondition(!runStarted, "Supervisor.run may run once")
+        runStarted = true
         becomeReaperOfOrphans()
         await withDiscardingTaskGroup { group in
             // Each stream is consumed on the supervisor's own thread.
-            group.addTask { await self.consume(signals: signals, requestShutdown: requestShutdown) }
+            group.addTask { await self.consume(signals: signals) }
             group.addTask { await self.consume(spawnResults: self.processes.spawnResults) }
             if let keepAlives {
                 evidence.hub = keepAlives
@@ -31,8 +33,8 @@ extension Supervisor {
             }
             try? await gracefulShutdown()
             await self.shutDown()
-            keepAlives?.shutdown()
-            processes.closeSpawning()
+            lifecycle = .stopped
+            shutdownRequested.finish()
             group.cancelAll()
         }
     }
@@ -51,8 +53,8 @@ extension Supervisor {
         }
     }
 
-    private func consume(signals: AsyncStream<Int32>, requestShutdown: @Sendable () async -> Void) async {
-        for await signal in signals { await handle(signal: signal, requestShutdown: requestShutdown) }
+    private func consume(signals: AsyncStream<Int32>) async {
+        for await signal in signals { handle(signal: signal) }
     }
 
     private func consume(spawnResults: AsyncStream<SpawnQueue.Result>) async {
@@ -74,7 +76,7 @@ extension Supervisor {
         }
     }
 
-    func handle(signal: Int32, requestShutdown: @Sendable () async -> Void) async {
+    func handle(signal: Int32) {
         switch signal {
         case SIGCHLD:
             reap()
@@ -94,12 +96,13 @@ extension Supervisor {
                 logger.notice("SIGUSR2 received and ignored: no worker log files (log_dir)")
             }
         default:
-            shutdownSignals += 1
-            if shutdownSignals == 1 {
+            if lifecycle.shutdownSignals == 0 {
                 logger.notice("\(SignalName.of(signal)) received: stopping every task")
                 beginShutdown()
-                await requestShutdown()
+                lifecycle.countShutdownSignal()
+                shutdownRequested.yield()
             } else {
+                lifecycle.countShutdownSignal()
                 logger.notice("\(SignalName.of(signal)) received again: killing every worker now")
                 killEverything()
             }
@@ -108,9 +111,8 @@ extension Supervisor {
 
     /// Stops every task (once) and starts the `force_timeout` clock.
     func beginShutdown() {
-        guard !shutdownStarted else { return }
-        shutdownStarted = true
-        forceDeadline = clock.now().instant.advanced(by: .milliseconds(config.forceTimeoutMS))
+        guard !lifecycle.isShuttingDown else { return }
+        lifecycle = .stopping(forceAt: clock.now().instant.advanced(by: .milliseconds(config.forceTimeoutMS)), signals: 0)
         _ = stopAll()
         stopAdoptedOrphans(exitedTasks: [])
     }

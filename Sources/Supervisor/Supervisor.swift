@@ -52,10 +52,14 @@ public actor Supervisor {
     var timerAt: ContinuousClock.Instant?
     /// Set while `fireDeadlines` runs: it arms the timer once, at its end.
     var firing = false
-    var shutdownStarted = false
-    var shutdownSignals = 0
-    var autotasksStarted = false
-    var forceDeadline: ContinuousClock.Instant?
+    /// Where it is in its life: starting, running, stopping, stopped.
+    public internal(set) var lifecycle = SupervisorLifecycle.starting
+    /// `run` runs once.
+    var runStarted = false
+    /// The first shutdown signal, for whoever ends the service group
+    /// (`wpmanager`'s `ShutdownTrigger`): the supervisor needs no group.
+    public nonisolated let shutdownRequests: AsyncStream<Void>
+    let shutdownRequested: AsyncStream<Void>.Continuation
     /// The wait for the last process at shutdown (Supervisor+Lifecycle).
     var shutdown = ShutdownProgress()
     /// Whether exited children that are not workers are reaped too (set by
@@ -89,7 +93,9 @@ public actor Supervisor {
     /// `spawner` starts the workers and owns their output. `processes` and
     /// `clock` replace the real process control (`PosixProcessControl`
     /// with `spawner`) and the real clock and timer (`LoopTimer` on the
-    /// supervisor's loop): the unit tests pass fakes.
+    /// supervisor's loop): the unit tests pass fakes. The real process
+    /// control is a service: it spawns only while it runs (in the service
+    /// group before the supervisor, as `wpmanager` passes and runs it).
     public init(
         config: ManagerConfig, spawner: Spawner, logger: Logger, stateWriter: StateWriter? = nil,
         metrics factory: any MetricsFactory = NOOPMetricsHandler.instance,
@@ -111,6 +117,7 @@ public actor Supervisor {
         self.logger = logger
         self.spawner = spawner
         self.processes = processes ?? PosixProcessControl(spawner: spawner)
+        (shutdownRequests, shutdownRequested) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         loop.execute { LatencySensitiveThread.enter() }
         let metrics = SupervisorMetrics(taskNames: taskNames, factory: factory)
         self.metrics = metrics

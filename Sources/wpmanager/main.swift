@@ -10,7 +10,6 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 import Supervisor
-import Synchronization
 import SystemHelpers
 
 /// `wpmanager -conf=FILE`: keeps the configured worker pools running and
@@ -167,9 +166,11 @@ struct WPManager: AsyncParsableCommand {
         // Metrics go to this registry only (no global MetricsSystem): the
         // supervisor and the HTTP layer get its factory, /metrics shows it.
         let metrics = MetricsEndpoint(registry: PrometheusCollectorRegistry())
+        // Spawns on its own thread, which its service starts and ends.
+        let processes = PosixProcessControl(spawner: spawner)
         let supervisor = Supervisor(
             config: config, spawner: spawner, logger: logger, stateWriter: state.writer, metrics: metrics.factory,
-            configSource: readConfig)
+            configSource: readConfig, processes: processes)
         if let restored = state.restored {
             for warning in await supervisor.restore(restored) { logger.warning("\(warning)") }
         }
@@ -192,36 +193,39 @@ struct WPManager: AsyncParsableCommand {
             },
             logger: logger)
 
-        let groupBox = Mutex<ServiceGroup?>(nil)
         let stopTimeout = notifier.map { StopTimeoutService(notifier: $0, supervisor: supervisor) }
-        let service = SupervisorService(supervisor: supervisor, signals: signals.signals, keepAlives: keepAlives) {
+        let service = SupervisorService(supervisor: supervisor, signals: signals.signals, keepAlives: keepAlives)
+        // The first shutdown signal: the supervisor begins stopping every
+        // task and asks for the group's graceful shutdown through this.
+        let shutdown = ShutdownTrigger(requests: supervisor.shutdownRequests) {
             notifier?.notify("STOPPING=1")
             stopTimeout?.shutdownBegan()
-            let group = groupBox.withLock { $0 }
-            await group?.triggerGracefulShutdown()
         }
-        // Shut down in reverse order: HTTP first, then the workers; the
-        // watchdog keeps beating until they are gone.
         let watchdog = notifier.flatMap { notifier in
             notifier.watchdogInterval.map { WatchdogService(notifier: notifier, interval: $0, supervisor: supervisor) }
         }
+        // Started in this order and shut down in reverse: HTTP first, then
+        // the supervisor stops every worker (the watchdog keeps beating and
+        // the stop timeout is extended until they are gone), then the
+        // output writers write the workers' last lines, the spawner thread
+        // ends (the workers' parent-death signal is tied to it) and the
+        // keep-alive sockets close.
         let group = ServiceGroup(
             configuration: .init(
-                services: (watchdog.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                services: [.init(service: keepAlives), .init(service: processes), .init(service: output)]
+                    + (watchdog.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
                     + (stopTimeout.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
-                    .init(service: service),
-                    .init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                        .init(service: service),
+                        .init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup),
+                        .init(service: shutdown, successTerminationBehavior: .gracefullyShutdownGroup),
+                    ],
                 logger: logger))
-        groupBox.withLock { $0 = group }
         do {
             try await group.run()
         } catch {
             logger.critical("\(describe(error, listen: config.listen, port: config.port))")
             throw ExitCode(2)
         }
-        // The workers' last lines (and partial ones) reach their files.
-        output.finish(timeout: .seconds(2))
         state.writer.flush()
     }
 
@@ -263,10 +267,9 @@ struct SupervisorService: Service {
     let supervisor: Supervisor
     let signals: AsyncStream<Int32>
     let keepAlives: KeepAliveHub
-    let requestShutdown: @Sendable () async -> Void
 
     func run() async throws {
-        await supervisor.run(signals: signals, keepAlives: keepAlives, requestShutdown: requestShutdown)
+        await supervisor.run(signals: signals, keepAlives: keepAlives)
     }
 }
 

@@ -24,6 +24,8 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
         let logger = Logger(label: "t")
         let outWriter = OutputWriter(name: "out", capacity: 1 << 20, destination: out, logger: logger)
         let fileWriter = OutputWriter(name: "files", capacity: 1 << 20, destination: files, logger: logger)
+        _ = (outWriter.start(), fileWriter.start())
+        defer { outWriter.stop(); fileWriter.stop() }
         let recent = RecentOutput()
         let reader = PipeReader(task: "T", pid: 7, standardOutput: outWriter, files: fileWriter, recent: recent)
         let pipe = try FileDescriptor.pipe()
@@ -61,6 +63,8 @@ final class RecordingDestination: OutputDestination, @unchecked Sendable {
     @Test func followsEveryPipeToItsEndThenForgetsIt() throws {
         let out = RecordingDestination()
         let writer = OutputWriter(name: "out", capacity: 1 << 20, destination: out, logger: Logger(label: "t"))
+        _ = writer.start()
+        defer { writer.stop() }
         let poller = PipePoller()
         var writeEnds: [FileDescriptor] = []
         for n in 0..<3 {

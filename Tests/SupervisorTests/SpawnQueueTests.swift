@@ -49,7 +49,9 @@ import Testing
 @Suite(.serialized) struct SpawnQueueTests {
     @Test func spawnsAndReportsEachWorkerThenAFailureDropsTheRest() async throws {
         let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
-        defer { queue.close() }
+        // Its thread runs while its service does (cancelled: closed, ended).
+        let service = Task { await queue.run() }
+        defer { service.cancel() }
         var results = queue.results.makeAsyncIterator()
 
         queue.enqueue(TaskSpec(name: "ok", command: "/bin/true"), count: 2)
@@ -88,7 +90,9 @@ import Testing
     /// other tasks go on meanwhile, and what it keeps begins once it has answered.
     @Test func aFailedTaskWaitsForTheAnswerWhileOthersGoOn() async throws {
         let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
-        defer { queue.close() }
+        // Its thread runs while its service does (cancelled: closed, ended).
+        let service = Task { await queue.run() }
+        defer { service.cancel() }
         var results = queue.results.makeAsyncIterator()
         let broken = TaskSpec(name: "broken", command: "/nonexistent/worker")
         queue.enqueue(broken, count: 2)
@@ -121,7 +125,9 @@ import Testing
 
     @Test func spawnsWaitWhileHeldAndStartWhenReleased() async throws {
         let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
-        defer { queue.close() }
+        // Its thread runs while its service does (cancelled: closed, ended).
+        let service = Task { await queue.run() }
+        defer { service.cancel() }
         var results = queue.results.makeAsyncIterator()
         let spec = TaskSpec(name: "held", command: "/bin/true")
         // Held: none begins, however long the holder takes (an unheld spawner
@@ -146,7 +152,9 @@ import Testing
 
     @Test func aGroupNumberOfAnUnreportedSpawnIsNeverSignalled() async throws {
         let queue = SpawnQueue(spawner: try Spawner(output: OutputRouter()))
-        defer { queue.close() }
+        // Its thread runs while its service does (cancelled: closed, ended).
+        let service = Task { await queue.run() }
+        defer { service.cancel() }
         var results = queue.results.makeAsyncIterator()
         queue.enqueue(TaskSpec(name: "sleeper", command: "/bin/sleep", args: ["30"]), count: 1)
         let result = try #require(await results.next())

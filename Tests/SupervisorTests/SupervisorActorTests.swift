@@ -333,10 +333,15 @@ import Testing
     @Test func aSecondShutdownSignalKillsEverything() async throws {
         let h = try SupervisorHarness([spec(grace: 60_000)], forceTimeoutMS: 10_000)
         let pid = try await running(h)[0]
-        await h.supervisor.handle(signal: SIGTERM, requestShutdown: {})
+        var requests = h.supervisor.shutdownRequests.makeAsyncIterator()
+        await h.supervisor.handle(signal: SIGTERM)
         #expect(h.signals() == [.group(pid, SIGTERM)])
-        await h.supervisor.handle(signal: SIGINT, requestShutdown: {})
+        // The first one is passed on, for whoever shuts the service group down.
+        #expect(await requests.next() != nil)
+        #expect(await h.supervisor.lifecycle.shutdownSignals == 1)
+        await h.supervisor.handle(signal: SIGINT)
         #expect(h.signals() == [.group(pid, SIGKILL)])
+        #expect(await h.supervisor.lifecycle.shutdownSignals == 2)
     }
 
     @Test func aCancelledShutdownKillsAtOnceAndReapsWithoutSIGCHLD() async throws {

@@ -77,6 +77,8 @@ final class GatedDestination: OutputDestination, @unchecked Sendable {
     @Test func aStuckDestinationNeverBlocksTheSubmitterAndDropsAreCounted() {
         let destination = GatedDestination()
         let writer = OutputWriter(name: "test", capacity: 100, destination: destination, logger: Logger(label: "t"))
+        _ = writer.start()
+        defer { writer.stop() }
         let line = Array(String(repeating: "y", count: 39).utf8) + [10]
         // The buffer holds two chunks; the (stuck) writer thread takes at
         // most one batch of them away meanwhile: two to four get through.

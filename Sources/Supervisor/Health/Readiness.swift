@@ -97,7 +97,12 @@ extension Supervisor {
             guard let pool = pools[name], only != nil || pool.phase == .running else { return nil }
             return pool.readiness(now: now)
         }
-        let phase: ReadinessReport.Phase = shutdownStarted ? .shuttingDown : autotasksStarted ? .running : .starting
+        let phase: ReadinessReport.Phase
+        switch lifecycle {
+        case .starting: phase = .starting
+        case .running: phase = .running
+        case .stopping, .stopped: phase = .shuttingDown
+        }
         return ReadinessReport(phase: phase, tasks: judged)
     }
 }

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import KeepAlive
+import ServiceLifecycle
 import Synchronization
 import ZeroMQ
 
@@ -11,6 +12,9 @@ import ZeroMQ
 /// batches of them over as an `AsyncStream`. A drain (`requestDrain`) makes
 /// it read everything the inbound socket holds and mark the batch that ends
 /// with it, so no worker is declared stalled while its keep-alives wait there.
+///
+/// It is a service: `run` starts the intake thread and, at the group's
+/// graceful shutdown, closes the sockets, which ends it.
 public final class KeepAliveHub: Sendable {
     /// One received message, decoded or not, with its frame 0 when that is text.
     public struct Item: Sendable {
@@ -41,6 +45,8 @@ public final class KeepAliveHub: Sendable {
 
     private let context: ZMQContext
     let intake: KeepAliveIntake.Shared
+    /// What the intake thread runs, until `run` takes it (once).
+    private let intakeBody: Mutex<(@Sendable () -> Void)?>
     static let maxBatch = 512
     static let bufferedBatches = 256
     /// The largest frame read (and dropped as `too_large` when over
@@ -48,7 +54,7 @@ public final class KeepAliveHub: Sendable {
     /// connection (libzmq's `ZMQ_MAXMSGSIZE`, checked frame by frame).
     public static let maxReadFrameSize = 1 << 20
 
-    /// Binds both ports (0 lets the OS pick) and starts the intake thread.
+    /// Binds both ports (0 lets the OS pick); `run` starts the intake thread.
     /// Throws `KeepAliveHubError` naming the endpoint that could not be bound.
     public init(host: String, inboundPort: Int, internalPort: Int) throws(KeepAliveHubError) {
         let context: ZMQContext
@@ -105,14 +111,20 @@ public final class KeepAliveHub: Sendable {
         batches = stream
 
         let sockets = (ZMQHandOff(frontend), ZMQHandOff(backend), ZMQHandOff(monitor))
-        DetachedThread.start(name: "wpm-ka-intake") {
+        intakeBody = Mutex({
             LatencySensitiveThread.enter()
             let intake = KeepAliveIntake(
                 frontend: sockets.0.take(), backend: sockets.1.take(), monitor: sockets.2.take(),
                 shared: shared, continuation: continuation)
             intake.run()
             continuation.finish()
-        }
+        })
+    }
+
+    deinit {
+        // Never run: its sockets close before the context is terminated
+        // (which waits for them).
+        intakeBody.withLock { $0 = nil }
     }
 
     /// Asks the intake thread to read everything the inbound socket holds
@@ -153,9 +165,25 @@ public final class KeepAliveHub: Sendable {
     /// Connections of senders to the inbound port, as its socket monitor saw them.
     public var connections: KeepAliveConnections { intake.connections }
 
-    /// Stops the intake thread (its sockets close) and frees the ports.
-    public func shutdown() {
+}
+
+extension KeepAliveHub: Service {
+    /// Runs the intake thread (`wpm-ka-intake`) until the group's graceful
+    /// shutdown, which comes after the supervisor's (every worker is gone):
+    /// then the thread closes its sockets and ends, and the context is
+    /// terminated, which frees the ports, before `run` returns. Runs once.
+    public func run() async {
+        let body = intakeBody.withLock { body in
+            defer { body = nil }
+            return body
+        }
+        guard let body else { preconditionFailure("KeepAliveHub.run may run once") }
+        let ended = DetachedThread.started(name: "wpm-ka-intake", body)
+        try? await gracefulShutdown()
         context.shutdown()
+        for await _ in ended {}
+        // The sockets linger 0: this waits only for libzmq to close them.
+        context.terminate()
     }
 }
 

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import ServiceLifecycle
 import Synchronization
 import SystemPackage
 
@@ -16,6 +17,10 @@ import SystemPackage
 /// not fit are dropped and counted per task. A line longer than `maxLine` is
 /// cut into pieces; a last line without a newline is written when the worker
 /// closes its end.
+///
+/// It is a service: `run` starts the writers' threads and, at the group's
+/// graceful shutdown (after the supervisor's: every worker is gone), lets
+/// them write the workers' last lines (`finish`) and ends them.
 public final class OutputRouter: Sendable {
     public static let maxLine = 16 * 1024
     /// Bytes each destination may have waiting before lines are dropped.
@@ -81,6 +86,9 @@ public final class OutputRouter: Sendable {
         (standardOutput?.droppedLines(task: task) ?? 0) + files.droppedLines(task: task)
     }
 
+    /// At the end: how long `run` waits for the workers' last lines.
+    public static let finishTimeout: Duration = .seconds(2)
+
     /// At exit: waits for the workers' pipes to close and everything read
     /// to be written, at most `timeout` in all.
     public func finish(timeout: Duration) {
@@ -91,3 +99,28 @@ public final class OutputRouter: Sendable {
     }
 }
 
+extension OutputRouter: Service {
+    /// Runs the writers' threads until the group's graceful shutdown, then
+    /// waits (at most `finishTimeout`) for the workers' last lines to be
+    /// written, ends the threads and returns once they have ended. A writer
+    /// stuck in a write (a FIFO nobody reads, a hung disk) cannot end: it
+    /// is waited for `finishTimeout` more, then left to the process's exit.
+    /// Runs once.
+    public func run() async {
+        let writers = [standardOutput, files].compactMap { $0 }
+        let ended = writers.map { $0.start() }
+        try? await gracefulShutdown()
+        finish(timeout: Self.finishTimeout)
+        for writer in writers { writer.stop() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for thread in ended {
+                    for await _ in thread {}
+                }
+            }
+            group.addTask { try? await Task.sleep(for: Self.finishTimeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -20,7 +20,8 @@ typealias OutputChange = @Sendable (any OutputDestination) -> Void
 /// full disk, a pipe nobody reads). `submit` never blocks: when more than
 /// `capacity` bytes are waiting, the chunk is dropped and its lines are
 /// counted for its task. One thread of its own does the writing, taking
-/// everything waiting at once (so up to twice `capacity` is held in memory).
+/// everything waiting at once (so up to twice `capacity` is held in memory):
+/// `start` starts it, `stop` ends it once everything queued is written.
 final class OutputWriter: @unchecked Sendable {
     struct Chunk {
         var task: String
@@ -43,6 +44,8 @@ final class OutputWriter: @unchecked Sendable {
     private var pendingBytes = 0
     private var busy = false
     private var reopenRequested = false
+    private var stopRequested = false
+    private var started = false
     private var dropped: [String: Int] = [:]
     /// Tasks whose output is being dropped now (one warning per streak).
     private var dropping: Set<String> = []
@@ -53,7 +56,23 @@ final class OutputWriter: @unchecked Sendable {
         self.capacity = capacity
         self.destination = destination
         self.logger = logger
-        DetachedThread.start(name: "wpm-output-\(name)") { [self] in run() }
+    }
+
+    /// Starts the writing thread (once); the stream ends when it has ended (`stop`).
+    func start() -> AsyncStream<Void> {
+        condition.withLock {
+            precondition(!started, "OutputWriter.start may run once")
+            started = true
+        }
+        return DetachedThread.started(name: "wpm-output-\(name)") { [self] in run() }
+    }
+
+    /// Ends the writing thread once everything queued so far is written.
+    func stop() {
+        condition.lock()
+        stopRequested = true
+        condition.signal()
+        condition.unlock()
     }
 
     /// Queues `chunk`, or drops and counts it when the buffer is full.
@@ -114,7 +133,11 @@ final class OutputWriter: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while pending.isEmpty && changes.isEmpty && !reopenRequested { condition.wait() }
+            while pending.isEmpty && changes.isEmpty && !reopenRequested && !stopRequested { condition.wait() }
+            if pending.isEmpty && changes.isEmpty && !reopenRequested {
+                condition.unlock()
+                return
+            }
             let batch = pending
             var batchChanges = changes[...]
             let reopen = reopenRequested

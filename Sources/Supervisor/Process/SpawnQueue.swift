@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 
 /// Spawns workers on a thread of its own, so the supervisor never waits for
 /// a spawn (up to a millisecond each, more on a busy machine): a stall
@@ -8,8 +9,9 @@ import NIOConcurrencyHelpers
 ///
 /// That thread is also what the workers' parent-death signal is tied to
 /// (PR_SET_PDEATHSIG fires when the *thread* that created a child exits, not
-/// only when its process does): it lives until `close`, which the manager
-/// calls once every worker is gone; any worker still running then gets
+/// only when its process does). It is a service: `run` starts the thread
+/// and ends it at the group's graceful shutdown, which comes after the
+/// supervisor's (every worker is gone); any worker still running then gets
 /// SIGTERM, as it does when the manager dies.
 ///
 /// Requests are per task and served round-robin, one spawn at a time, so a
@@ -44,6 +46,9 @@ public final class SpawnQueue: @unchecked Sendable {
     /// spawns wait in the backlog.
     private var failed: Set<String> = []
 
+    /// Set by `run` (it runs once).
+    private var started = false
+
     /// Held during each spawn until its pid is in `unreported`.
     private let spawnLock = NIOLock()
     /// Guards `unreported`.
@@ -54,7 +59,20 @@ public final class SpawnQueue: @unchecked Sendable {
     public init(spawner: Spawner) {
         self.spawner = spawner
         (results, continuation) = AsyncStream<Result>.makeStream()
-        DetachedThread.start(name: "wpm-spawner") { [self] in serve() }
+    }
+
+    /// Runs the spawner thread (`wpm-spawner`) until the group's graceful
+    /// shutdown (or cancellation), then closes the queue and returns once
+    /// the thread has ended. Runs once.
+    public func run() async {
+        condition.withLock {
+            precondition(!started, "SpawnQueue.run may run once")
+            started = true
+        }
+        let ended = DetachedThread.started(name: "wpm-spawner") { [self] in serve() }
+        try? await gracefulShutdown()
+        close()
+        for await _ in ended {}
     }
 
     /// Asks for `count` more workers of `spec`.
@@ -111,8 +129,9 @@ public final class SpawnQueue: @unchecked Sendable {
         }
     }
 
-    /// Ends the thread once the spawn under way (if any) is done. Workers
-    /// still running get SIGTERM (their parent-death signal).
+    /// Ends the thread once the spawn under way (if any) is done (`run`
+    /// does it at the end). Workers still running get SIGTERM (their
+    /// parent-death signal).
     public func close() {
         condition.withLock {
             closed = true
@@ -204,3 +223,5 @@ struct SpawnBacklog {
         return entry.spec
     }
 }
+
+extension SpawnQueue: Service {}

@@ -37,3 +37,17 @@ enum DetachedThread {
         }
     }
 }
+
+extension DetachedThread {
+    /// Starts `body` on a new thread named `name` (see `start`); the
+    /// returned stream ends when `body` has returned. For a service whose
+    /// `run` starts its thread and returns once it has ended.
+    static func started(name: String, _ body: @escaping @Sendable () -> Void) -> AsyncStream<Void> {
+        let (ended, continuation) = AsyncStream<Void>.makeStream()
+        start(name: name) {
+            body()
+            continuation.finish()
+        }
+        return ended
+    }
+}

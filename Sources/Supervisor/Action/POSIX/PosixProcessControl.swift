@@ -7,7 +7,7 @@ import SystemHelpers
 /// `kill` for signals, `waitpid` for reaping, /proc and pidfds for the
 /// descendants that left their worker's process group.
 public final class PosixProcessControl: ProcessControl {
-    private let spawns: SpawnQueue
+    let spawns: SpawnQueue
 
     public init(spawner: Spawner) {
         self.spawns = SpawnQueue(spawner: spawner)
