@@ -68,7 +68,7 @@ public actor Supervisor {
     /// Orphaned descendants of workers reaped so far.
     public private(set) var orphansReaped = 0
     /// Received messages that name no task, by reason.
-    /// Lifecycle events for subscribers, and the metrics they move (Events/).
+    /// Lifecycle events for subscribers, and the metrics they move (Report/Events/).
     public nonisolated let events: EventBus
     let metrics: SupervisorMetrics
     /// The readiness gauges (Health/).
