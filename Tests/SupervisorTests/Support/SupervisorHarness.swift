@@ -1,6 +1,7 @@
 import Foundation
 import KeepAlive
 import Logging
+import CoreMetrics
 
 @testable import Supervisor
 @testable import ZeroMQ
@@ -16,11 +17,11 @@ struct SupervisorHarness {
     /// Only the workers' output is taken from it (nothing is spawned): one for every test.
     static let spawner = Result { try Spawner(output: OutputRouter(standardOutput: nil)) }
 
-    init(_ tasks: [TaskSpec], forceTimeoutMS: Int = 1_000) throws {
+    init(_ tasks: [TaskSpec], forceTimeoutMS: Int = 1_000, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
         let config = ManagerConfig(forceTimeoutMS: forceTimeoutMS, maxCardinality: 50, tasks: tasks)
         supervisor = Supervisor(
             config: config, spawner: try Self.spawner.get(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            processes: processes, clock: timer)
+            metrics: metrics, processes: processes, clock: timer)
     }
 
     /// Time moves `duration` on; every deadline due meanwhile fires at its instant.
@@ -49,6 +50,13 @@ struct SupervisorHarness {
     func keepAlive(_ task: String, _ pid: pid_t, status: KeepAliveMessage.Status? = nil) async {
         var message = ZMQMessage()
         message.frames = KeepAliveMessage(taskName: task, pid: pid, status: status).frames()
+        await supervisor.receive([KeepAliveHub.Item(message)])
+    }
+
+    /// Raw frames reach the supervisor as the hub would hand them over.
+    func frames(_ frames: [[UInt8]]) async {
+        var message = ZMQMessage()
+        message.frames = frames
         await supervisor.receive([KeepAliveHub.Item(message)])
     }
 
