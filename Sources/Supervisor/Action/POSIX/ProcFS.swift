@@ -19,16 +19,23 @@ enum ProcFS {
         }
     }
 
+    /// The name of a directory entry `readdir` returned, read up to its NUL
+    /// in place. Not `entry.pointee.d_name`: that copies all 256 bytes the
+    /// type declares, while the kernel's record ends after the name (its
+    /// `d_reclen`), so the copy read past the end of `readdir`'s buffer, and
+    /// the manager died of a SIGSEGV when that buffer ended a heap mapping.
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        let offset = MemoryLayout<dirent>.offset(of: \.d_name)!
+        return String(cString: (UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self))
+    }
+
     /// The threads of `pid`.
     static func threads(of pid: pid_t) -> [pid_t] {
         guard let dir = opendir("/proc/\(pid)/task") else { return [] }
         defer { closedir(dir) }
         var threads: [pid_t] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if let tid = pid_t(name) { threads.append(tid) }
+            if let tid = pid_t(name(of: entry)) { threads.append(tid) }
         }
         return threads
     }

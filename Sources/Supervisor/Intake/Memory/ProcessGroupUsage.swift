@@ -25,9 +25,7 @@ public struct ProcessGroupUsage: Sendable, Equatable {
         var usage: [pid_t: ProcessGroupUsage] = [:]
         var buffer = [UInt8](repeating: 0, count: 1024)
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = ProcFS.name(of: entry)
             guard let first = name.utf8.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { continue }
             guard let stat = readStat("/proc/\(name)/stat", into: &buffer) else { continue }
             guard groups.contains(stat.group) else { continue }
