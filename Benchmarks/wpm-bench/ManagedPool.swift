@@ -77,7 +77,7 @@ final class ManagedPool {
         let tokenKey = token.map { "\"token\": \"\($0)\", " } ?? ""
         let config = scratch.path + "/config.json"
         try """
-        {\(tokenKey)"port": 0, "max_cardinality": 10000, "force_timeout": 10000,
+        {\(tokenKey)"port": 0, "max_cardinality": 10000, "force_timeout": 10000, "backoff_reset": 0,
          "keepalives": {"host": "127.0.0.1", "inbound_port": 0, "internal_port": 0,
                         "stall_timeout": \(stallTimeout), "grace_period": \(grace)},
          "path": "\(scratch.path)/tasks", "filesuffix": "-worker", "autotasks": {\(autotasks)}}

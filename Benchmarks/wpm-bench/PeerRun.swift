@@ -46,7 +46,7 @@ final class PeerRun {
             arguments = [String(count), worker]
         case .wpm:
             try """
-            {"port": 0, "max_cardinality": 10000, "force_timeout": 60000,
+            {"port": 0, "max_cardinality": 10000, "force_timeout": 60000, "backoff_reset": 0,
              "keepalives": {"host": "127.0.0.1", "inbound_port": 0, "internal_port": 0,
                             "stall_timeout": 3600000, "grace_period": \(graceMS)},
              "path": "\(dir)/tasks", "filesuffix": "-worker", "autotasks": {"bench": {"cardinality": \(count)}}}
