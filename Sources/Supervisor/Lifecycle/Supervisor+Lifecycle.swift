@@ -53,24 +53,35 @@ extension Supervisor {
         }
     }
 
+    // The streams are read with `next(isolation: self)`: a plain `for await`
+    // left the supervisor's thread for the shared pool after each element
+    // and came back for the next, two thread wake-ups per signal, spawn or
+    // keep-alive batch (the pool's threads have no short slice, so on a busy
+    // machine that was most of a stall's lateness). Now the producer's
+    // `yield` wakes the supervisor's thread alone.
+
     private func consume(signals: AsyncStream<Int32>) async {
-        for await signal in signals { handle(signal: signal) }
+        var signals = signals.makeAsyncIterator()
+        while let signal = await signals.next(isolation: self) { handle(signal: signal) }
     }
 
     private func consume(spawnResults: AsyncStream<SpawnQueue.Result>) async {
-        for await result in spawnResults { spawnFinished(result) }
+        var results = spawnResults.makeAsyncIterator()
+        while let result = await results.next(isolation: self) { spawnFinished(result) }
     }
 
     /// Batches as they come; messages the hub had to shed meanwhile (the
     /// supervisor fell behind) are counted as dropped for `overload`.
     private func consume(keepAlives hub: KeepAliveHub) async {
         var shedCounted = 0
-        for await batch in hub.batches {
+        var batches = hub.batches.makeAsyncIterator()
+        while let batch = await batches.next(isolation: self) {
             let shed = hub.shedMessages
             if shed > shedCounted {
                 metrics.keepAliveDropped(task: nil, reason: .overload, count: shed - shedCounted)
                 shedCounted = shed
             }
+            evidence.batchesReceived += 1
             receive(batch.items)
             if batch.drained != 0 { drainAnswered(batch.drained) }
         }

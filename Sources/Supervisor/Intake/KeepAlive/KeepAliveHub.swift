@@ -133,6 +133,13 @@ public final class KeepAliveHub: Sendable {
         intake.requestDrain()
     }
 
+    /// Waits until `deadline` for drain `token` to find the inbound socket
+    /// empty; returns how many batches were handed over before that word
+    /// (all of them taken: nothing is left to count), or nil.
+    public func waitForEmptyAnswer(_ token: UInt64, until deadline: ContinuousClock.Instant) -> UInt64? {
+        intake.waitForEmptyAnswer(token, until: deadline)
+    }
+
     /// The numeric address `host` stands for, IPv4 first (libzmq binds
     /// interface names and addresses, not host names such as `localhost`).
     static func resolve(_ host: String) throws(KeepAliveHubError) -> String {

@@ -35,6 +35,15 @@ struct KeepAliveIntake {
         private let wakeWrite: Int32
         let drainRequests = Atomic<UInt64>(0)
         let shed = Atomic<Int>(0)
+        /// Batches handed over so far (not those shed).
+        let batchesYielded = Atomic<UInt64>(0)
+        /// The newest drain answered with nothing read (the socket was
+        /// empty), and how many batches had been handed over before it: a
+        /// supervisor that has taken those has every keep-alive there was.
+        /// The count is stored first, so a reader sees it no older than the token.
+        private let emptyAnswer = Atomic<UInt64>(0)
+        private let batchesBeforeEmptyAnswer = Atomic<UInt64>(0)
+        private let answers = ThreadCondition()
         let accepted = Atomic<Int>(0)
         let closed = Atomic<Int>(0)
         let refused = Atomic<Int>(0)
@@ -55,6 +64,25 @@ struct KeepAliveIntake {
             var one: UInt8 = 1
             _ = write(wakeWrite, &one, 1)
             return token
+        }
+
+        /// Drain `token` found the socket empty.
+        func answeredEmpty(_ token: UInt64) {
+            batchesBeforeEmptyAnswer.store(batchesYielded.load(ordering: .sequentiallyConsistent), ordering: .sequentiallyConsistent)
+            emptyAnswer.store(token, ordering: .sequentiallyConsistent)
+            answers.withLock { answers.broadcast() }
+        }
+
+        /// Waits until `deadline` for drain `token` (or a later one) to find
+        /// the socket empty: the batches handed over before it, or nil.
+        func waitForEmptyAnswer(_ token: UInt64, until deadline: ContinuousClock.Instant) -> UInt64? {
+            answers.withLock {
+                while emptyAnswer.load(ordering: .sequentiallyConsistent) < token {
+                    guard answers.wait(until: deadline) else { break }
+                }
+            }
+            guard emptyAnswer.load(ordering: .sequentiallyConsistent) >= token else { return nil }
+            return batchesBeforeEmptyAnswer.load(ordering: .sequentiallyConsistent)
         }
 
         var connections: KeepAliveConnections {
@@ -115,21 +143,29 @@ struct KeepAliveIntake {
     /// the way; the last one answers `drain` (when not 0), even if empty.
     private func readInbound(answering drain: UInt64) throws(ZMQError) {
         var batch: [KeepAliveHub.Item] = []
+        var read = 0
         while let message = try frontend.relay(
             to: backend, wait: false, maxFrames: 3, maxFrameSize: KeepAliveMessage.maxFrameSize, buffer: buffer)
         {
             batch.append(KeepAliveHub.Item(message))
+            read += 1
             if batch.count == KeepAliveHub.maxBatch {
                 yield(batch, drained: 0)
                 batch = []
             }
         }
+        // Nothing there: a supervisor waiting for the word may decide now
+        // (the empty batch below tells one that did not wait).
+        if drain != 0, read == 0 { shared.answeredEmpty(drain) }
         if !batch.isEmpty || drain != 0 { yield(batch, drained: drain) }
     }
 
     private func yield(_ items: [KeepAliveHub.Item], drained: UInt64) {
-        if case .dropped = continuation.yield(KeepAliveHub.Batch(items: items, drained: drained)) {
-            shared.shed.wrappingAdd(items.count, ordering: .relaxed)
+        switch continuation.yield(KeepAliveHub.Batch(items: items, drained: drained)) {
+        case .dropped: shared.shed.wrappingAdd(items.count, ordering: .relaxed)
+        case .enqueued: shared.batchesYielded.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        case .terminated: break
+        @unknown default: break
         }
     }
 

@@ -11,6 +11,11 @@ struct StallEvidence {
     /// How long a drain may take before the supervisor decides without it
     /// (the intake thread stuck, or its answer shed under overload).
     static let drainTimeout: Duration = .seconds(1)
+    /// How long the supervisor waits, on its own thread, for the intake to
+    /// say the socket is empty (it usually does within microseconds); past
+    /// that, or when the intake read something, the stall waits for the
+    /// drain's batch instead.
+    static let quickDrainWait: Duration = .microseconds(500)
 
     var pauses = PauseDetector()
     /// The hub to drain; nil: keep-alives are not received here.
@@ -22,6 +27,8 @@ struct StallEvidence {
     var drainedAt: ContinuousClock.Instant?
     /// Stall deadlines waiting for the pending drain.
     var waiting: [(target: Supervisor.DeadlineTarget, at: ContinuousClock.Instant)] = []
+    /// Batches of the hub taken so far.
+    var batchesReceived: UInt64 = 0
     /// Pauses noticed, and the time they lost in all.
     var pausesNoticed = 0
     var timeLost: Duration = .zero
@@ -54,12 +61,19 @@ extension Supervisor {
             return false
         }
         if let drainedAt = evidence.drainedAt, drainedAt >= due { return false }
-        evidence.waiting.append((target, at))
         if evidence.pending == nil {
             let token = hub.requestDrain()
+            // Asked after `now`: an empty socket then, with every batch
+            // before the answer taken, is the evidence for all due by `now`.
+            let wait = ContinuousClock.now.advanced(by: StallEvidence.quickDrainWait)
+            if let before = hub.waitForEmptyAnswer(token, until: wait), evidence.batchesReceived >= before {
+                evidence.drainedAt = now.instant
+                return false
+            }
             evidence.pending = (token, now.instant)
             schedule(.drainTimeout(token), at: now.instant.advanced(by: StallEvidence.drainTimeout))
         }
+        evidence.waiting.append((target, at))
         return true
     }
 
@@ -79,7 +93,7 @@ extension Supervisor {
     }
 
     private func finishDrain(asked: ContinuousClock.Instant) {
-        evidence.drainedAt = asked
+        evidence.drainedAt = max(evidence.drainedAt ?? asked, asked)
         evidence.pending = nil
         let waiting = evidence.waiting
         evidence.waiting = []
