@@ -37,7 +37,7 @@ public actor Supervisor {
     let spawner: Spawner
     /// Starts, signals and reaps processes (Action/); spawn results come back to `spawnFinished`.
     let processes: any ProcessControl
-    var pools: [String: PoolStateMachine]
+    var pools: PoolTable
     /// Which task each live worker belongs to.
     var owners: [pid_t: String] = [:]
     /// Process groups whose leader was reaped while being stopped (their
@@ -52,6 +52,10 @@ public actor Supervisor {
     var timerAt: ContinuousClock.Instant?
     /// Set while `fireDeadlines` runs: it arms the timer once, at its end.
     var firing = false
+    /// Open batches of signals (`signalling`), and what follows their
+    /// signals once the outermost ends (Action/Supervisor+SignalBatch).
+    var signalBatches = 0
+    var afterSignals: [AfterSignal] = []
     /// Where it is in its life: starting, running, stopping, stopped.
     public internal(set) var lifecycle = SupervisorLifecycle.starting
     /// `run` runs once.
@@ -82,6 +86,10 @@ public actor Supervisor {
     let faultMetrics: FaultMetrics
     /// Descendants of workers that left their process groups (Supervisor+Escaped).
     var escaped: [pid_t: EscapedProcess] = [:]
+    /// Tasks that lost workers since the last look for adopted orphans.
+    var orphanCheckTasks: Set<String> = []
+    /// How long after a reap the manager looks for orphans it adopted.
+    static let orphanCheckDelay: Duration = .milliseconds(20)
     /// Tasks with `max_memory` whose next memory reading is scheduled or under way.
     var memoryChecks: Set<String> = []
 
@@ -124,7 +132,7 @@ public actor Supervisor {
         self.faultMetrics = FaultMetrics(taskNames: config.tasks.map(\.name), factory: factory)
         self.healthMetrics = HealthMetrics(taskNames: taskNames, factory: factory)
         self.events = EventBus(onLoss: { metrics.eventsLost($0) })
-        self.pools = Dictionary(uniqueKeysWithValues: config.tasks.map { ($0.name, PoolStateMachine(spec: $0)) })
+        self.pools = PoolTable(config.tasks.map { ($0.name, PoolStateMachine(spec: $0)) })
     }
 
     /// Live worker processes, spawns under way and leftover process groups,
@@ -140,6 +148,10 @@ public actor Supervisor {
     /// facts (logs, events). The spawn queue's answer to a cancel (how many
     /// spawns it dropped before they began) is the pool's next event.
     func perform(_ result: PoolResult, task: String, now: Moment) {
+        signalling { performActions(result, task: task, now: now) }
+    }
+
+    private func performActions(_ result: PoolResult, task: String, now: Moment) {
         var dropped = 0
         for action in result.actions {
             switch action {
@@ -202,12 +214,16 @@ public actor Supervisor {
         case .drain: number = pools[task]?.spec.drain.signal ?? signal.number
         default: number = signal.number
         }
-        logSignal(signal, number: number, task: task, pid: pid)
-        // Found while the worker's tree is whole; signalled with it.
-        if signal == .terminate { stopEscapedDescendants(of: pid, task: task) }
+        // Its descendants outside its group get the stop signal too. As
+        // the subreaper, the manager looks for them after the signals of
+        // the moment have left: one that lost its parent meanwhile is the
+        // manager's own child by then, and stopped when its worker is reaped.
+        // Without that, they are found while the worker's tree is whole.
+        let searchEscaped = signal == .terminate
+        if searchEscaped, !reapsOrphans { stopEscapedDescendants(of: pid, task: task) }
         // A worker that left its process group is signalled alone.
         processes.signalGroupOrLeader(pid, number)
-        noteSignal(signal, to: pid, task: task)
+        afterSignals(.signalled(signal, number: number, pid: pid, task: task, searchEscaped: searchEscaped && reapsOrphans))
     }
 
     // MARK: reaping
@@ -221,8 +237,14 @@ public actor Supervisor {
     public func reap() {
         var exitedTasks: Set<String> = []
         reapAll(exitedTasks: &exitedTasks)
-        // Their escaped descendants, now the manager's children, go with them.
-        if !exitedTasks.isEmpty || !escaped.isEmpty { stopAdoptedOrphans(exitedTasks: exitedTasks) }
+        // Their escaped descendants, now the manager's children, go with
+        // them: looked for a little later (`orphanCheckDelay`), once for
+        // every worker reaped meanwhile (the look reads every child of the
+        // manager; fifty workers stopped together were fifty looks).
+        if reapsOrphans, !exitedTasks.isEmpty || !escaped.isEmpty {
+            orphanCheckTasks.formUnion(exitedTasks)
+            schedule(.orphanCheck, noLaterThan: clock.now().instant.advanced(by: Self.orphanCheckDelay))
+        }
         shutdownProgressed()
     }
 
@@ -309,6 +331,8 @@ public actor Supervisor {
         case drainTimeout(UInt64)
         /// SIGKILL to an escaped descendant of a worker (Supervisor+Escaped).
         case escaped(pid_t)
+        /// Look for orphans adopted since workers were reaped (Supervisor+Escaped).
+        case orphanCheck
         /// Read the memory of a task's workers (`max_memory`, Supervisor+Recycle).
         case memoryCheck(String)
         /// The end of `force_timeout` during a shutdown; 2 s later, the end
@@ -324,8 +348,8 @@ public actor Supervisor {
         case .notDue(let deadline):
             schedule(.stall(task, pid), at: deadline)
         case .stalled(let result, let silence, let deadline):
-            logStalled(task: task, pid: pid, silence: silence)
-            emit(.workerStalled(pid: pid, silenceMS: Int(silence.milliseconds)), task: task, now: now)
+            // Logged and emitted once the stop signals of the moment are out.
+            afterSignals(.stalled(task: task, pid: pid, silence: silence, at: now))
             // How late after its deadline the stop signal goes.
             metrics.stallDetected(task: task, lag: clock.now().instant - deadline)
             perform(result, task: task, now: now)
@@ -374,7 +398,7 @@ public actor Supervisor {
         // Spawns only queue work for the spawner thread, and it waits for
         // the end of the loop: fifty workers stalling together all get
         // their SIGTERM at once, before any replacement starts.
-        processes.holdingSpawns { fireDue(now: now) }
+        processes.holdingSpawns { signalling { fireDue(now: now) } }
         firing = false
         armTimer()
         shutdownProgressed()
@@ -394,6 +418,10 @@ public actor Supervisor {
                 drainTimedOut(token)
             case .escaped(let pid):
                 killEscaped(pid)
+            case .orphanCheck:
+                let tasks = orphanCheckTasks
+                orphanCheckTasks = []
+                stopAdoptedOrphans(exitedTasks: tasks)
             case .memoryCheck(let name):
                 checkMemory(task: name)
             case .forceTimeout:

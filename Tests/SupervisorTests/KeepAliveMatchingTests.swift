@@ -29,7 +29,7 @@ import Testing
     func json(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     func counts(_ h: SupervisorHarness, _ task: String) async -> (received: Int, drops: [KeepAliveDrop: Int]) {
-        let pool = await h.supervisor.pools[task]
+        let pool = await h.supervisor.pool(named: task)
         return (pool?.keepAlivesReceived ?? -1, pool?.drops ?? [:])
     }
 
@@ -39,8 +39,8 @@ import Testing
         let (received, drops) = await counts(h, "A")
         #expect(received == 1)
         #expect(drops == [:])
-        #expect(await h.supervisor.pools["A"]?.readyWorkers == 1)
-        #expect(await h.supervisor.pools["B"]?.keepAlivesReceived == 0)
+        #expect(await h.supervisor.pool(named: "A")?.readyWorkers == 1)
+        #expect(await h.supervisor.pool(named: "B")?.keepAlivesReceived == 0)
     }
 
     @Test func goStyleKeysInAnyCaseAreMatched() async throws {
@@ -83,8 +83,8 @@ import Testing
         await h.keepAlive("A", 999_999)
         #expect(await counts(h, "B") == (0, [.wrongTask: 1]))
         #expect(await counts(h, "A") == (0, [.unknownPid: 1]))
-        #expect(await h.supervisor.pools["A"]?.readyWorkers == 0)
-        #expect(await h.supervisor.pools["B"]?.readyWorkers == 0)
+        #expect(await h.supervisor.pool(named: "A")?.readyWorkers == 0)
+        #expect(await h.supervisor.pool(named: "B")?.readyWorkers == 0)
         await h.keepAlive("B", b)
         #expect(await counts(h, "B") == (1, [.wrongTask: 1]))
     }
@@ -115,7 +115,7 @@ import Testing
             await h.keepAlive("B", b)
         }
         #expect(h.signals() == [.group(a, SIGTERM)])
-        #expect(await h.supervisor.pools["A"]?.stalledWorkers == 1)
-        #expect(await h.supervisor.pools["B"]?.stalledWorkers == 0)
+        #expect(await h.supervisor.pool(named: "A")?.stalledWorkers == 1)
+        #expect(await h.supervisor.pool(named: "B")?.stalledWorkers == 0)
     }
 }

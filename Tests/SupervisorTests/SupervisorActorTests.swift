@@ -56,7 +56,7 @@ import Testing
         try await h.advance(.milliseconds(1))
         // The task's stop_signal, to the worker's process group; its replacement is asked for at once.
         #expect(h.signals() == [.group(pid, SIGINT)])
-        #expect(await h.supervisor.pools["T"]?.stalledWorkers == 1)
+        #expect(await h.supervisor.pool(named: "T")?.stalledWorkers == 1)
         #expect(h.processes.waitingSpawns == 1)
         let replacement = await h.startSpawns()
         #expect(replacement.count == 1)
@@ -67,9 +67,37 @@ import Testing
         #expect(h.signals() == [.group(pid, SIGKILL)])
         await h.exit(pid, status: WaitStatus.killed(by: SIGKILL))
         #expect(await h.workers("T") == [replacement[0]: .running])
-        #expect(await h.supervisor.pools["T"]?.exits.stalled == 1)
+        #expect(await h.supervisor.pool(named: "T")?.exits.stalled == 1)
         #expect(await h.supervisor.liveProcesses == 1)
         #expect(h.processes.waitingSpawns == 0)
+    }
+
+    @Test func workersStallingTogetherAllGetTheirSignalBeforeAnySearchForEscapedDescendants() async throws {
+        let h = try SupervisorHarness([spec(cardinality: 3)])
+        let pids = try await running(h).sorted()
+        // As the subreaper, the manager looks for escaped descendants after the signals.
+        await h.supervisor.adoptOrphansForTest()
+        _ = h.processes.takeSteps()
+        try await h.advance(.seconds(1))
+        let steps = h.processes.takeSteps()
+        #expect(Set(steps.prefix(3)) == Set(pids.map { "signal \($0)" }))
+        #expect(Set(steps.dropFirst(3)) == Set(pids.map { "search \($0)" }))
+        #expect(await h.supervisor.pool(named: "T")?.stalledWorkers == 3)
+    }
+
+    @Test func withoutOrphansToAdoptTheSearchComesBeforeTheSignal() async throws {
+        let h = try SupervisorHarness([spec(cardinality: 2)])
+        let pids = try await running(h).sorted()
+        _ = h.processes.takeSteps()
+        try await h.advance(.seconds(1))
+        // Not the subreaper: a descendant left behind would be init's, so it is found first.
+        let steps = h.processes.takeSteps()
+        #expect(steps.count == 4)
+        for pid in pids {
+            let search = try #require(steps.firstIndex(of: "search \(pid)"))
+            let signal = try #require(steps.firstIndex(of: "signal \(pid)"))
+            #expect(search < signal)
+        }
     }
 
     @Test func aWorkerThatEndsWithinTheGracePeriodGetsNoSIGKILL() async throws {
@@ -98,7 +126,7 @@ import Testing
         #expect(h.processes.waitingSpawns == 1)
         let replacement = await h.startSpawns()
         #expect(Set(await h.workers("T").keys) == [pids[1], replacement[0]])
-        #expect(await h.supervisor.pools["T"]?.deadWorkers == 1)
+        #expect(await h.supervisor.pool(named: "T")?.deadWorkers == 1)
     }
 
     // MARK: scale, backoff
@@ -125,7 +153,7 @@ import Testing
         try await h.advance(.milliseconds(100))
         await h.exit(pid, status: WaitStatus.exited(1))
         // 1 s, give or take the 20 % jitter.
-        let until = try #require(await h.supervisor.pools["T"]?.spawnNotBefore)
+        let until = try #require(await h.supervisor.pool(named: "T")?.spawnNotBefore)
         let delay = h.timer.now().instant.duration(to: until)
         #expect(delay >= .milliseconds(800) && delay <= .milliseconds(1_200))
         #expect(h.processes.waitingSpawns == 0)
@@ -141,7 +169,7 @@ import Testing
         h.processes.failSpawns("no such file")
         #expect(try await h.supervisor.start("T") == .started)
         #expect(await h.startSpawns() == [])
-        #expect(await h.supervisor.pools["T"]?.lastSpawnError?.message == "no such file")
+        #expect(await h.supervisor.pool(named: "T")?.lastSpawnError?.message == "no such file")
         h.processes.failSpawns(nil)
         try await h.advance(.milliseconds(799))
         #expect(h.processes.waitingSpawns == 0)
@@ -272,7 +300,7 @@ import Testing
         await h.keepAlive("T", new)
         #expect(h.signals() == [.group(old, SIGTERM)])
         await h.exit(old)
-        #expect(await h.supervisor.pools["T"]?.rollout == nil)
+        #expect(await h.supervisor.pool(named: "T")?.rollout == nil)
         #expect(await h.workers("T") == [new: .running])
     }
 
@@ -370,4 +398,9 @@ import Testing
         await shutdown.value
         #expect(h.timer.elapsed == .zero)
     }
+}
+
+extension Supervisor {
+    /// As `run` does when it becomes the subreaper of orphans.
+    func adoptOrphansForTest() { reapsOrphans = true }
 }

@@ -29,6 +29,8 @@ final class FakeProcessControl: ProcessControl {
         var exited: [(pid: pid_t, status: Int32)] = []
         var unreported: Set<pid_t> = []
         var signals: [Signal] = []
+        /// Signals and searches for escaped descendants, in the order made.
+        var steps: [String] = []
         var spawnsClosed = false
         var failure: String?
         /// Tasks whose failed spawn the supervisor has not taken yet.
@@ -46,6 +48,9 @@ final class FakeProcessControl: ProcessControl {
     // MARK: what the test does
 
     /// The next spawns get these pids (numbers a reused pid would have).
+    /// Signals and searches for escaped descendants since the last call, in order.
+    func takeSteps() -> [String] { state.withLock { s in defer { s.steps = [] }; return s.steps } }
+
     func reusePids(_ pids: [pid_t]) { state.withLock { $0.reusedPids += pids } }
 
     /// The next spawns fail with `message`.
@@ -140,6 +145,7 @@ final class FakeProcessControl: ProcessControl {
         state.withLock {
             let group = $0.groups.contains(pgid)
             $0.signals.append(Signal(pid: pgid, signal: signal, group: group))
+            $0.steps.append("signal \(pgid)")
             if signal == SIGKILL, group { $0.groups.remove(pgid) }
         }
     }
@@ -164,7 +170,12 @@ final class FakeProcessControl: ProcessControl {
         }
     }
 
-    func descendantsOutsideGroup(of pid: pid_t) -> [pid_t] { [] }
+    func mayHaveExited(_ pid: pid_t) -> Bool { state.withLock { !$0.alive.contains(pid) } }
+
+    func descendantsOutsideGroup(of pid: pid_t) -> [pid_t] {
+        state.withLock { $0.steps.append("search \(pid)") }
+        return []
+    }
     func children() -> [pid_t] { state.withLock { Array($0.alive) } }
     func taskName(of pid: pid_t) -> String? { nil }
     func openHandle(_ pid: pid_t) -> Int32? { nil }

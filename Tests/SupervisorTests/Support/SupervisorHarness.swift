@@ -64,7 +64,7 @@ struct SupervisorHarness {
     func signals() -> [FakeProcessControl.Signal] { processes.takeSignals() }
 
     func workers(_ task: String) async -> [pid_t: WorkerRecord.State] {
-        await supervisor.pools[task]?.workers.mapValues(\.state) ?? [:]
+        await supervisor.pool(named: task)?.workers.mapValues(\.state) ?? [:]
     }
 }
 

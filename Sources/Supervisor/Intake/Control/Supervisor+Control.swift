@@ -4,16 +4,17 @@ import Glibc
 /// The control operations, shared by the HTTP API and anything else that
 /// steers the supervisor. None of them waits on a worker.
 extension Supervisor {
-    private func pool(_ name: String) throws(ControlError) -> PoolStateMachine {
-        guard let pool = pools[name], !retired.contains(name) else { throw .unknownTask(name) }
-        return pool
+    /// Throws unless `name` is a task of the config in use.
+    private func known(_ name: String) throws(ControlError) {
+        guard pools[name] != nil, !retired.contains(name) else { throw .unknownTask(name) }
     }
 
-    /// The status of one task, with its effective settings.
+    /// The status of one task, with its effective settings (read in place:
+    /// the pool is not copied).
     public func status(of name: String) throws(ControlError) -> TaskStatus {
-        let pool = try pool(name)
-        var status = withOutputDrops(pool.status(now: clock.now()))
-        status.settings = TaskSettings(pool.spec)
+        try known(name)
+        var status = withOutputDrops(pools[name]!.status(now: clock.now()))
+        status.settings = TaskSettings(pools[name]!.spec)
         return status
     }
 
@@ -30,13 +31,13 @@ extension Supervisor {
     }
 
     public func workers(of name: String) throws(ControlError) -> [WorkerStatus] {
-        let pool = try pool(name)
-        guard pool.phase == .running else { throw .notRunning(name) }
-        return pool.workerStatuses()
+        try known(name)
+        guard pools[name]!.phase == .running else { throw .notRunning(name) }
+        return pools[name]!.workerStatuses()
     }
 
     public func start(_ name: String) throws(ControlError) -> StartOutcome {
-        _ = try pool(name)
+        try known(name)
         let now = clock.now()
         let (outcome, actions) = pools[name]!.start(now: now)
         if outcome == .started { logger.notice("task started", metadata: ["task": "\(name)"]) }
@@ -47,7 +48,7 @@ extension Supervisor {
     }
 
     public func stop(_ name: String) throws(ControlError) -> StopOutcome {
-        _ = try pool(name)
+        try known(name)
         let now = clock.now()
         let (outcome, actions) = pools[name]!.stop(now: now)
         if outcome == .stopped { logger.notice("task stopped", metadata: ["task": "\(name)"]) }
@@ -59,12 +60,13 @@ extension Supervisor {
 
     /// Stops every running task; returns the names of those it stopped.
     public func stopAll() -> [String] {
-        taskNames.filter { (try? stop($0)) == .stopped }
+        // Every task's workers get their stop signal before any is logged.
+        signalling { taskNames.filter { (try? stop($0)) == .stopped } }
     }
 
     /// Gives a task `cardinality` workers (0 to `max_cardinality`).
     public func setCardinality(_ name: String, to cardinality: Int) throws(ControlError) {
-        _ = try pool(name)
+        try known(name)
         let max = config.maxCardinality
         guard cardinality >= 0, cardinality <= max else { throw .cardinalityOutOfRange(cardinality, max: max) }
         let now = clock.now()

@@ -114,7 +114,7 @@ extension Supervisor {
     /// A task gone from the config leaves once its last worker has.
     func forgetRetired(_ name: String) {
         guard retired.contains(name), let pool = pools[name], pool.workers.isEmpty, pool.spawnsInFlight == 0 else { return }
-        pools[name] = nil
+        pools.remove(name)
         retired.remove(name)
         deadlines.cancel(.pool(name))
     }
