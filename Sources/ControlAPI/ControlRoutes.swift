@@ -31,9 +31,11 @@ public enum ControlRoutes {
             let text = stopped.isEmpty ? "no active tasks\n" : stopped.map { "Stopped \($0) workers\n" }.joined()
             return Reply(text: text, json: ["stopped": stopped])
         },
-        Route(path: "/tasks/:name", methods: [.get]) { supervisor, _, context throws(ControlError) in
+        Route(path: "/tasks/:name", methods: [.get]) { supervisor, request, context throws(ControlError) in
             let status = try await supervisor.status(of: name(context))
-            return Reply(text: TextFormat.status(status), json: TaskStatusJSON(status))
+            // Only the form asked for is built.
+            if Reply.wantsJSON(request) { return Reply(text: "", json: TaskStatusJSON(status)) }
+            return Reply(text: TextFormat.status(status), json: [String: String]())
         },
         Route(path: "/tasks/:name", methods: [.delete]) { supervisor, _, context throws(ControlError) in
             try await stop(supervisor, name(context))

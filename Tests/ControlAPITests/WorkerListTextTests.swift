@@ -69,6 +69,40 @@ import Testing
         String(decoding: try Reply.encoder.encode(value), as: UTF8.self)
     }
 
+    /// Every line a status can have, each once, sorted by key (the Go
+    /// version's order), with its value.
+    @Test func taskStatusTextHasEveryLineSortedByKey() {
+        let epoch = Date(timeIntervalSince1970: 1_700_000_000)
+        var exits = ExitCounts()
+        exits.startupTimeout = 5
+        exits.recycled = 6
+        var status = TaskStatus(
+            name: "bench", running: true, activeWorkers: 3, cardinality: 4, deadWorkers: 21, stalledWorkers: 4,
+            stoppingWorkers: 1, startedAt: epoch, lastAliveAt: epoch, exits: exits,
+            keepAlivesReceived: 9, keepAlivesDropped: [:])
+        status.drainingWorkers = 2
+        status.outputLinesDropped = 7
+        status.lastSpawnError = "no such file"
+        status.lastExit = "exit status 1"
+        status.nextSpawnAt = epoch
+        status.backoffReason = "exit status 1"
+        status.quickFailures = 1
+        status.rollout = RolloutStatus(.running(replaced: 2, total: 5))
+        status.paused = true
+        let lines = TextFormat.status(status).split(separator: "\n").map(String.init)
+        let keys = lines.map { String($0.prefix { $0 != ":" }) }
+        #expect(keys.count == 22)
+        #expect(keys == keys.sorted())
+        #expect(Set(keys).count == keys.count)
+        for line in [
+            "Active Workers:\t3 / 4", "Draining Workers:\t2", "Dropped Output Lines:\t7", "Paused:\ttrue",
+            "Restart backoff:\t1 quick failure in a row, last: exit status 1", "Rollout:\t2/5 replaced",
+            "Startup Timeouts:\t5", "Recycled Workers:\t6", "Stopping Workers:\t1", "Task name:\tbench",
+        ] {
+            #expect(lines.contains(line), "\(line)")
+        }
+    }
+
     @Test func taskStatusFields() throws {
         let epoch = Date(timeIntervalSince1970: 1_700_000_000)
         var exits = ExitCounts()
