@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CShims.h"
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -64,4 +65,8 @@ int wpm_pidfd_send_signal(int pidfd, int signo) {
 
 int wpm_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : errno;
+}
+
+int wpm_limit_malloc_arenas(int arenas) {
+    return mallopt(M_ARENA_MAX, arenas);
 }

@@ -50,6 +50,10 @@ int wpm_child_has_exited(pid_t pid);
 /// value. Returns 0 or errno.
 int wpm_request_short_slice(pid_t thread, uint64_t nanoseconds);
 
+/// At most `arenas` malloc arenas for the process (glibc's M_ARENA_MAX), for
+/// arenas made from now on. Returns 1 on success, 0 otherwise.
+int wpm_limit_malloc_arenas(int arenas);
+
 /// Names the calling thread (PR_SET_NAME: the first 15 bytes are kept), as
 /// `ps -L` and /proc/self/task/N/comm show it. Returns 0 or errno.
 int wpm_set_thread_name(const char *name);
