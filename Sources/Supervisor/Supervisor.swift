@@ -410,7 +410,15 @@ public actor Supervisor {
             case .pool(let name):
                 if let actions = pools[name]?.tick(now: now) { perform(actions, task: name, now: now) }
             case .stall(let name, let pid):
-                if awaitsDrain(.stall(name, pid), at: at, task: name, pid: pid, now: now) { continue }
+                // Most stall deadlines come round to find a keep-alive since
+                // (keep-alives move nothing): such a one only moves on. A
+                // worker gone, or of a paused task, has none.
+                guard let due = pools[name]?.stallDeadline(of: pid) else { continue }
+                if due > now.instant {
+                    deadlines.schedule(target, at: due)
+                    continue
+                }
+                if awaitsDrain(target, at: at, due: due, now: now) { continue }
                 checkStall(task: name, pid: pid, now: now)
             case .group(let pgid):
                 if lingeringGroups.remove(pgid) != nil { killGroup(pgid) }

@@ -275,13 +275,15 @@ public struct PoolStateMachine: Sendable {
     /// A valid keep-alive arrived from `pid`, a worker of this pool.
     @discardableResult
     public mutating func keptAlive(_ message: KeepAliveMessage, now: Moment) -> KeepAliveResult {
-        guard let (first, becameReady, current) = workers[message.pid]?.keptAlive(message, readyOn: spec.readyOn, now: now)
-        else { return KeepAliveResult() }
+        // Changed where it lies (`values[index]`): `workers[pid]?.change()`
+        // moved the whole record out of the dictionary and back.
+        guard let index = workers.index(forKey: message.pid) else { return KeepAliveResult() }
+        let (first, becameReady, current) = workers.values[index].keptAlive(message, readyOn: spec.readyOn, now: now)
         if current == run { keepAlivesReceived += 1 }
         if newestAliveAt.map({ now.date > $0 }) ?? true { newestAliveAt = now.date }
         if becameReady { readyWorkers += 1 }
         // A draining worker that says it is idle (or leaving) gets its stop signal now.
-        if case .draining = workers[message.pid]!.state, message.status == .ready || message.status == .stopping {
+        if case .draining = workers.values[index].state, message.status == .ready || message.status == .stopping {
             return KeepAliveResult(first: first, result: result(endDrain(message.pid, now: now), now: now))
         }
         let recycling = noteJob(message.job, of: message.pid, now: now)

@@ -54,12 +54,11 @@ extension Supervisor {
             ])
     }
 
-    /// Whether the stall deadline `target` (due `at`) of `pid` must wait for a drain of
-    /// the keep-alive intake first (it then waits in `evidence.waiting`).
-    func awaitsDrain(_ target: DeadlineTarget, at: ContinuousClock.Instant, task: String, pid: pid_t, now: Moment) -> Bool {
-        guard let hub = evidence.hub, let due = pools[task]?.stallDeadline(of: pid), due <= now.instant else {
-            return false
-        }
+    /// Whether the stall deadline `target` (scheduled `at`, due `due`, not
+    /// later than `now`) must wait for a drain of the keep-alive intake
+    /// first (it then waits in `evidence.waiting`).
+    func awaitsDrain(_ target: DeadlineTarget, at: ContinuousClock.Instant, due: ContinuousClock.Instant, now: Moment) -> Bool {
+        guard let hub = evidence.hub else { return false }
         if let drainedAt = evidence.drainedAt, drainedAt >= due { return false }
         if evidence.pending == nil {
             let token = hub.requestDrain()
