@@ -241,9 +241,14 @@ public actor Supervisor {
         // them: looked for a little later (`orphanCheckDelay`), once for
         // every worker reaped meanwhile (the look reads every child of the
         // manager; fifty workers stopped together were fifty looks).
+        // During a shutdown, at once: it must not end with orphans unseen.
         if reapsOrphans, !exitedTasks.isEmpty || !escaped.isEmpty {
             orphanCheckTasks.formUnion(exitedTasks)
-            schedule(.orphanCheck, noLaterThan: clock.now().instant.advanced(by: Self.orphanCheckDelay))
+            if shutdownStarted {
+                checkOrphans()
+            } else {
+                schedule(.orphanCheck, noLaterThan: clock.now().instant.advanced(by: Self.orphanCheckDelay))
+            }
         }
         shutdownProgressed()
     }
@@ -263,6 +268,14 @@ public actor Supervisor {
                 return
             }
         }
+    }
+
+    /// Looks for orphans adopted since the last look.
+    private func checkOrphans() {
+        deadlines.cancel(.orphanCheck)
+        let tasks = orphanCheckTasks
+        orphanCheckTasks = []
+        stopAdoptedOrphans(exitedTasks: tasks)
     }
 
     /// A descendant of a worker, left to us when its parent died.
@@ -427,9 +440,7 @@ public actor Supervisor {
             case .escaped(let pid):
                 killEscaped(pid)
             case .orphanCheck:
-                let tasks = orphanCheckTasks
-                orphanCheckTasks = []
-                stopAdoptedOrphans(exitedTasks: tasks)
+                checkOrphans()
             case .memoryCheck(let name):
                 checkMemory(task: name)
             case .forceTimeout:

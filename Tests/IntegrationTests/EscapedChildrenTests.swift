@@ -45,6 +45,24 @@ extension IntegrationSuite {
                 grace: 500)
         }
 
+        /// At shutdown: workers that end at once on SIGTERM have left their
+        /// `setsid` daemons to the manager before it would search /proc for
+        /// them (the search follows every stop signal of the moment, and
+        /// skips a worker that has exited); those are stopped all the same,
+        /// before the manager exits.
+        @Test func setsidDaemonsStopBeforeTheManagerExits() async throws {
+            let ws = try Workspace()
+            let script = "#!/bin/sh\nsetsid sleep 1000 &\nexec sleep 1000\n"
+            let cfg = ws.standardConfig(tasks: ["Daemon": script], autotasks: #"{"Daemon": {"cardinality": 40}}"#, grace: 500)
+            let m = try await Manager.start(ws, config: cfg)
+            _ = try await m.waitForWorkers("Daemon", count: 40)
+            #expect(await eventually { m.liveWorkers().count == 80 }, "live: \(m.liveWorkers().count)")
+            #expect(try await m.terminate(SIGTERM) == 0)
+            // Nothing is left once the manager has exited: no waiting here.
+            #expect(m.liveWorkers().isEmpty, "left: \(m.liveWorkers())")
+            try await m.finish()
+        }
+
         /// A double fork: the daemon is the manager's (as subreaper) while the
         /// worker lives; it ignores SIGTERM, so it ends at the grace period's SIGKILL.
         @Test func aDoubleForkedDaemonThatIgnoresSIGTERMIsKilled() async throws {
