@@ -46,6 +46,22 @@
  * a report means the worker's execve succeeded.
  */
 
+/* After the helper was started: its report pipe ends at its exec of the
+   worker (nothing read, 0), or carries the step that failed and the errno
+   (returned; the helper has exited 127 and is reaped here, unless a reaper
+   of the manager has). Closes the write end the manager held. */
+static int helper_report(pid_t child, int report[2], int *failed_step) {
+    close(report[1]);
+    report[1] = -1;
+    int message[2] = {0, 0};
+    ssize_t got;
+    do got = read(report[0], message, sizeof message); while (got < 0 && errno == EINTR);
+    if (got != (ssize_t)sizeof message) return 0;
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+    *failed_step = message[0];
+    return message[1] != 0 ? message[1] : EINVAL;
+}
+
 static int spawn_posix(pid_t *pid, const char *path, char *const argv[], char *const envp[],
               int in_fd, int out_fd, int err_fd, const char *cwd, int through_helper, int *failed_step) {
     *failed_step = 0;
@@ -87,20 +103,7 @@ static int spawn_posix(pid_t *pid, const char *path, char *const argv[], char *c
 
     pid_t child = 0;
     rc = posix_spawn(&child, path, &actions, &attr, argv, envp);
-    if (rc == 0 && through_helper) {
-        close(report[1]);
-        report[1] = -1;
-        int message[2] = {0, 0};
-        ssize_t got;
-        do got = read(report[0], message, sizeof message); while (got < 0 && errno == EINTR);
-        if (got == (ssize_t)sizeof message) {
-            /* The helper has exited (127): reap it, unless a reaper of the
-               manager has. */
-            while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
-            *failed_step = message[0];
-            rc = message[1] != 0 ? message[1] : EINVAL;
-        }
-    }
+    if (rc == 0 && through_helper) rc = helper_report(child, report, failed_step);
     if (rc == 0) *pid = child;
 
 destroy_actions:
@@ -257,18 +260,7 @@ static int spawn_sharing_table(pid_t *pid, const char *path, char *const argv[],
         if (report[0] >= 0) close(report[0]), close(report[1]);
         return NOT_STARTED;
     }
-    if (rc == 0 && through_helper) {
-        close(report[1]);
-        report[1] = -1;
-        int message[2] = {0, 0};
-        ssize_t got;
-        do got = read(report[0], message, sizeof message); while (got < 0 && errno == EINTR);
-        if (got == (ssize_t)sizeof message) {
-            while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
-            *failed_step = message[0];
-            rc = message[1] != 0 ? message[1] : EINVAL;
-        }
-    }
+    if (rc == 0 && through_helper) rc = helper_report(child, report, failed_step);
     if (rc == 0) *pid = child;
     if (report[0] >= 0) close(report[0]);
     if (report[1] >= 0) close(report[1]);
