@@ -32,10 +32,10 @@ public enum ControlRoutes {
             return Reply(text: text, json: ["stopped": stopped])
         },
         Route(path: "/tasks/:name", methods: [.get]) { supervisor, request, context throws(ControlError) in
-            let status = try await supervisor.status(of: name(context))
-            // Only the form asked for is built.
-            if Reply.wantsJSON(request) { return Reply(text: "", json: TaskStatusJSON(status)) }
-            return Reply(text: TextFormat.status(status), json: [String: String]())
+            // Only the form asked for is built (the settings are JSON's).
+            let json = Reply.wantsJSON(request)
+            let status = try await supervisor.status(of: name(context), withSettings: json)
+            return json ? .onlyJSON(TaskStatusJSON(status)) : .onlyText(TextFormat.status(status))
         },
         Route(path: "/tasks/:name", methods: [.delete]) { supervisor, _, context throws(ControlError) in
             try await stop(supervisor, name(context))
@@ -53,8 +53,8 @@ public enum ControlRoutes {
         Route(path: "/tasks/:name/list", methods: [.get]) { supervisor, request, context throws(ControlError) in
             let workers = try await supervisor.workers(of: name(context))
             // Only the form asked for is built (1000 workers: about 150 KB of text).
-            if Reply.wantsJSON(request) { return Reply(text: "", json: WorkerList(workers: WorkerStatus.withUsage(workers))) }
-            return Reply(body: WorkerListText.render(workers, now: Date()), json: WorkerList(workers: []))
+            if Reply.wantsJSON(request) { return .onlyJSON(WorkerList(workers: WorkerStatus.withUsage(workers))) }
+            return .onlyText(body: WorkerListText.render(workers, now: Date()))
         },
         Route(path: "/tasks/:name/set/:setting/:value", methods: [.get, .put, .post]) {
             supervisor, _, context throws(ControlError) in

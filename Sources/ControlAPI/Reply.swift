@@ -22,6 +22,13 @@ struct Reply {
         self.body = body
     }
 
+    /// For a route that built only the form asked for (`wantsJSON`): the
+    /// other form is empty.
+    static func onlyText(_ text: String) -> Reply { Reply(text: text, json: NotBuilt()) }
+    static func onlyText(body: ByteBuffer) -> Reply { Reply(body: body, json: NotBuilt()) }
+    static func onlyJSON(_ json: any Encodable) -> Reply { Reply(text: "", json: json) }
+    private struct NotBuilt: Encodable {}
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in

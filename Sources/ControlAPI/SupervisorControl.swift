@@ -15,7 +15,9 @@ public protocol SupervisorControl: Sendable {
     /// The workers' latest output lines, for `GET /tasks/NAME/logs`.
     var recentOutput: RecentOutput { get }
 
-    func status(of name: String) async throws(ControlError) -> TaskStatus
+    /// A task's status; its effective `settings` only when asked for (the
+    /// JSON form shows them, the text does not).
+    func status(of name: String, withSettings: Bool) async throws(ControlError) -> TaskStatus
     func statusOfRunningTasks() async -> [TaskStatus]
     func workers(of name: String) async throws(ControlError) -> [WorkerStatus]
     func start(_ name: String) async throws(ControlError) -> StartOutcome

@@ -55,7 +55,7 @@ public actor Supervisor {
     /// Open batches of signals (`signalling`), and what follows their
     /// signals once the outermost ends (Action/Supervisor+SignalBatch).
     var signalBatches = 0
-    var afterSignals: [AfterSignal] = []
+    var followUps: [AfterSignal] = []
     /// Where it is in its life: starting, running, stopping, stopped.
     public internal(set) var lifecycle = SupervisorLifecycle.starting
     /// `run` runs once.

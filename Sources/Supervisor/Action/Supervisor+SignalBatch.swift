@@ -26,14 +26,14 @@ extension Supervisor {
 
     /// Does `work` at the end of the current batch (now, outside one).
     func afterSignals(_ work: AfterSignal) {
-        afterSignals.append(work)
+        followUps.append(work)
         if signalBatches == 0 { finishSignalled() }
     }
 
     private func finishSignalled() {
-        while !afterSignals.isEmpty {
-            let work = afterSignals
-            afterSignals = []
+        while !followUps.isEmpty {
+            let work = followUps
+            followUps = []
             for item in work {
                 switch item {
                 case .stalled(let task, let pid, let silence, let at):

@@ -46,7 +46,7 @@ final class FakeSupervisor: SupervisorControl {
             lastAliveAt: task.running ? Self.epoch : nil, exits: ExitCounts(), keepAlivesReceived: 0, keepAlivesDropped: [:])
     }
 
-    func status(of name: String) throws(ControlError) -> TaskStatus {
+    func status(of name: String, withSettings: Bool) throws(ControlError) -> TaskStatus {
         status(name, try task(name))
     }
 

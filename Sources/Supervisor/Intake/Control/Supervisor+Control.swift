@@ -9,12 +9,12 @@ extension Supervisor {
         guard pools[name] != nil, !retired.contains(name) else { throw .unknownTask(name) }
     }
 
-    /// The status of one task, with its effective settings (read in place:
-    /// the pool is not copied).
-    public func status(of name: String) throws(ControlError) -> TaskStatus {
+    /// The status of one task, with its effective settings when asked for
+    /// (read in place: the pool is not copied).
+    public func status(of name: String, withSettings: Bool) throws(ControlError) -> TaskStatus {
         try known(name)
         var status = withOutputDrops(pools[name]!.status(now: clock.now()))
-        status.settings = TaskSettings(pools[name]!.spec)
+        if withSettings { status.settings = TaskSettings(pools[name]!.spec) }
         return status
     }
 
